@@ -1,0 +1,148 @@
+"""`python -m sqlmodel_store`: migrate, check and probe the database named by DATABASE_URL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from sqlmodel_store.errors import StoreError
+from sqlmodel_store.migrations import head
+from sqlmodel_store.settings import StoreSettings, mask_passwords
+from sqlmodel_store.store import Store
+
+EXIT_OK, EXIT_NOT_AT_HEAD, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+
+DESCRIPTION = """\
+Manage the store's database. The database comes from DATABASE_URL (or --database-url);
+without it, the embedded SQLite file ./store.db is used.
+
+exit codes: 0 success, 1 not at head (check) or unhealthy (health),
+            2 usage error, 3 database unreachable or a migration failed
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse repeats bad arguments in its errors: mask any password in them."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {mask_passwords(message)}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--database-url",
+        default=argparse.SUPPRESS,
+        help="database URL; overrides DATABASE_URL (the password is never shown)",
+    )
+    parser = _Parser(
+        prog="python -m sqlmodel_store",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, parents=[common])
+
+    command("upgrade", "migrate the schema to the newest revision (head)")
+    down = command("downgrade", "migrate the schema down to REV")
+    down.add_argument("revision", metavar="REV", help="target revision; `base` removes all tables")
+    command("current", "print the revision the database is at")
+    command("check", "exit 0 when the database is at head, 1 when behind, ahead or empty")
+    health = command("health", "check the connection, the revision and the pool")
+    health.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+async def _upgrade(store: Store, _: argparse.Namespace) -> int:
+    before = await store.revision()
+    await store.upgrade()
+    print(f"upgraded {store.settings.safe_url}: {before or 'empty'} -> {head()}")
+    return EXIT_OK
+
+
+async def _downgrade(store: Store, args: argparse.Namespace) -> int:
+    await store.downgrade(args.revision)
+    print(f"downgraded {store.settings.safe_url} to {await store.revision() or 'base (empty)'}")
+    return EXIT_OK
+
+
+async def _current(store: Store, _: argparse.Namespace) -> int:
+    print(await store.revision() or "none (no schema yet)")
+    return EXIT_OK
+
+
+async def _check(store: Store, _: argparse.Namespace) -> int:
+    revision = await store.revision()
+    if revision == head():
+        print(f"ok: at head {revision}")
+        return EXIT_OK
+    print(
+        f"not at head: database at {revision or 'none (empty)'}, code expects {head()}; "
+        "run `python -m sqlmodel_store upgrade`",
+        file=sys.stderr,
+    )
+    return EXIT_NOT_AT_HEAD
+
+
+async def _health(store: Store, args: argparse.Namespace) -> int:
+    report = await store.health()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        pool = report.pool
+        pool_text = (
+            f"pool {pool.checked_out} in use / {pool.size} (+{pool.overflow} overflow)"
+            if pool
+            else "pool n/a"
+        )
+        print(
+            f"{report.status}: {report.database} latency {report.latency_ms:.1f} ms, "
+            f"revision {report.revision or 'none'} (head {report.head}), {pool_text}"
+        )
+        if report.error:
+            print(f"error: {report.error}", file=sys.stderr)
+    return EXIT_OK if report.status == "ok" else EXIT_NOT_AT_HEAD
+
+
+COMMANDS: dict[str, Callable[[Store, argparse.Namespace], Awaitable[int]]] = {
+    "upgrade": _upgrade,
+    "downgrade": _downgrade,
+    "current": _current,
+    "check": _check,
+    "health": _health,
+}
+
+
+async def _run(settings: StoreSettings, args: argparse.Namespace) -> int:
+    async with Store(settings) as store:
+        return await COMMANDS[args.command](store, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        url = getattr(args, "database_url", None)
+        overrides = {"database_url": url} if url else {}
+        settings = StoreSettings(**overrides)
+    except ValidationError as error:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        print(f"error: invalid settings: {reasons}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_run(settings, args))
+    except StoreError as error:
+        print(f"error: {mask_passwords(str(error))}", file=sys.stderr)
+        return EXIT_FATAL
+    except Exception as error:  # an alembic failure: one line, never a traceback
+        print(f"error: {type(error).__name__}: {mask_passwords(str(error))}", file=sys.stderr)
+        return EXIT_FATAL

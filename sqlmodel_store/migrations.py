@@ -1,0 +1,67 @@
+"""Alembic, driven from code: upgrade, downgrade, current revision, head."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.settings import StoreSettings
+
+
+def script_location() -> Path:
+    """The migration scripts: inside the installed package, or the source checkout's."""
+    packaged = Path(__file__).parent / "alembic"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "alembic"
+
+
+def alembic_config(settings: StoreSettings | None = None) -> Config:
+    """An Alembic config for these migrations; env.py reads `settings` from its attributes."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    config.attributes["settings"] = settings
+    return config
+
+
+@cache
+def head() -> str | None:
+    """The head revision of the shipped migrations."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current(engine: AsyncEngine) -> str | None:
+    """The revision the database is at; None for a database never migrated."""
+    async with database_errors(), engine.connect() as connection:
+        return await connection.run_sync(_current)
+
+
+def _run(connection: Connection, action: str, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    if action == "upgrade":
+        command.upgrade(config, revision)
+    else:
+        command.downgrade(config, revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate the database up to `revision` (default: head) in one transaction."""
+    async with database_errors(), engine.begin() as connection:
+        await connection.run_sync(_run, "upgrade", revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Migrate the database down to `revision` (`base` removes every table)."""
+    async with database_errors(), engine.begin() as connection:
+        await connection.run_sync(_run, "downgrade", revision)

@@ -1,0 +1,101 @@
+"""What every model shares: the metadata's naming convention, value bounds, text rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from annotated_types import Interval, MaxLen
+from pydantic import AfterValidator, AllowInfNan, ConfigDict, field_validator
+from sqlalchemy import false, func, text, true
+from sqlmodel import SQLModel
+
+from sqlmodel_store.types import as_utc
+
+# Deterministic constraint names, so a migration can name exactly what it creates or drops.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+# Validated value types, shared by the base, create and update schemas of every model.
+Int32 = Annotated[int, Interval(ge=INT32_MIN, le=INT32_MAX)]
+NonNegativeInt32 = Annotated[int, Interval(ge=0, le=INT32_MAX)]
+PositiveInt32 = Annotated[int, Interval(ge=1, le=INT32_MAX)]
+Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
+RowId = Annotated[int, Interval(ge=1, le=INT64_MAX)]
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+# NaN and infinities are refused: SQLite stores NaN as NULL and neither compares equal.
+FiniteFloat = Annotated[float, AllowInfNan(False)]
+Unit = Annotated[float, Interval(ge=0.0, le=1.0), AllowInfNan(False)]
+Emotion = Annotated[float, Interval(ge=-1.0, le=1.0), AllowInfNan(False)]
+Str10 = Annotated[str, MaxLen(10)]
+Str50 = Annotated[str, MaxLen(50)]
+Str100 = Annotated[str, MaxLen(100)]
+Str200 = Annotated[str, MaxLen(200)]
+Str255 = Annotated[str, MaxLen(255)]
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware."""
+    return datetime.now(UTC)
+
+
+# Server-side defaults, so rows written outside the ORM (COPY, raw SQL) get them too.
+NOW = {"server_default": func.now()}
+FALSE = {"server_default": false()}
+TRUE = {"server_default": true()}
+
+
+def server_default(value: int | float | str) -> dict[str, Any]:
+    """A literal server default for a column."""
+    literal = f"'{value}'" if isinstance(value, str) else repr(value)
+    return {"server_default": text(literal)}
+
+
+def _text_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return "contains a NUL character (\\x00), which PostgreSQL text cannot store"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate, which is not valid UTF-8"
+    return None
+
+
+def _check_text(value: Any) -> Any:
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem:
+            raise ValueError(problem)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+    return value
+
+
+class StoreSchema(SQLModel):
+    """Base of every schema: text must be storable on every supported database.
+
+    PostgreSQL rejects NUL in text and UTF-8 cannot encode lone surrogates; rejecting them
+    here gives one clear validation error instead of a driver error deep inside a batch.
+    """
+
+    # An instance built with model_construct() skipped validation: check it again on write.
+    model_config = ConfigDict(revalidate_instances="always")  # type: ignore[assignment]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return _check_text(value)

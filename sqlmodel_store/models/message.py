@@ -1,0 +1,81 @@
+"""Chat messages: each chat's linear history."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
+from sqlmodel import Field
+
+from sqlmodel_store.models.base import (
+    NOW,
+    Int64,
+    RowId,
+    Str10,
+    Str50,
+    StoreSchema,
+    UtcDatetime,
+    server_default,
+    utcnow,
+)
+from sqlmodel_store.types import IdType, UTCDateTime
+
+
+class MessageBase(StoreSchema):
+    user_id: RowId = Field(
+        sa_type=IdType, foreign_key="users.id", description="Author: `users.id` (not Telegram id)."
+    )
+    chat_id: Int64 = Field(
+        sa_type=BigInteger, description="Bot API chat id (-100… for supergroups and channels)."
+    )
+    message_id: Int64 = Field(
+        sa_type=BigInteger, description="Telegram message id, unique within its chat."
+    )
+    reply_to_message_id: Int64 | None = Field(
+        default=None, sa_type=BigInteger, description="The message this one replies to."
+    )
+    text: str | None = Field(
+        default=None, sa_type=Text, description="Plain text as a reader sees it; entities flattened."
+    )
+    message_type: Str50 = Field(
+        default="text",
+        sa_type=String(50),
+        sa_column_kwargs=server_default("text"),
+        description="`text`, a media kind (`photo`, `sticker`, …) or `service:<action>`.",
+    )
+    language: Str10 | None = Field(
+        default=None, sa_type=String(10), description="Detected language of the text."
+    )
+    timestamp: UtcDatetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        sa_column_kwargs=NOW,
+        description="When the message was sent (UTC).",
+    )
+
+
+# One line of a chat's linear history; (chat_id, message_id) is the natural key.
+class Message(MessageBase, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id"),
+        Index("ix_messages_chat_id_timestamp_id", "chat_id", "timestamp", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+
+
+class MessageCreate(MessageBase):
+    pass
+
+
+class MessageRead(MessageBase):
+    id: int
+
+
+class MessageUpdate(StoreSchema):
+    user_id: RowId | None = None
+    chat_id: Int64 | None = None
+    message_id: Int64 | None = None
+    reply_to_message_id: Int64 | None = None
+    text: str | None = None
+    message_type: Str50 | None = None
+    language: Str10 | None = None
+    timestamp: UtcDatetime | None = None

@@ -1,0 +1,103 @@
+"""The typed repository every table shares: validated writes, keyset pages, clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import insert
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.errors import NotFoundError
+
+TableT = TypeVar("TableT", bound=SQLModel)
+CreateT = TypeVar("CreateT", bound=SQLModel)
+UpdateT = TypeVar("UpdateT", bound=SQLModel)
+
+
+class Repository(Generic[TableT, CreateT, UpdateT]):
+    """Reads and writes one table inside the unit of work's transaction; never commits."""
+
+    table: ClassVar[type[Any]]
+    create_schema: ClassVar[type[Any]]
+    update_schema: ClassVar[type[Any]]
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    def _validated(self, data: CreateT | Mapping[str, Any]) -> CreateT:
+        # revalidate_instances="always" on the schemas: an instance made with
+        # model_construct() (which skips validation) is checked here too.
+        validated: CreateT = self.create_schema.model_validate(data)
+        return validated
+
+    async def add(self, data: CreateT | Mapping[str, Any]) -> TableT:
+        """Insert one row and return it with its id.
+
+        Raises:
+            pydantic.ValidationError: the data breaks the schema; nothing was sent.
+            DuplicateKeyError, ForeignKeyError, ConstraintError: the database refused it.
+        """
+        row: TableT = self.table.model_validate(self._validated(data))
+        self._session.add(row)
+        async with database_errors():
+            await self._session.flush()
+        return row
+
+    async def add_many(self, items: Iterable[CreateT | Mapping[str, Any]]) -> list[TableT]:
+        """Insert many rows in batched statements (not one ORM flush per row)."""
+        rows = [self._validated(item).model_dump() for item in items]
+        if not rows:
+            return []
+        async with database_errors():
+            result = await self._session.scalars(insert(self.table).returning(self.table), rows)
+            return list(result.all())
+
+    async def get(self, id: int) -> TableT | None:
+        """The row with this id, or None."""
+        async with database_errors():
+            row: TableT | None = await self._session.get(self.table, id)
+        return row
+
+    async def _get_or_raise(self, id: int) -> TableT:
+        row = await self.get(id)
+        if row is None:
+            raise NotFoundError(f"{self.table.__tablename__}: no row with id {id}")
+        return row
+
+    async def page(self, *, after_id: int | None = None, limit: int = 100) -> list[TableT]:
+        """Up to `limit` rows in id order, starting after `after_id` (keyset pagination)."""
+        statement = select(self.table).order_by(col(self.table.id)).limit(limit)
+        if after_id is not None:
+            statement = statement.where(col(self.table.id) > after_id)
+        async with database_errors():
+            return list((await self._session.exec(statement)).all())
+
+    async def update(self, id: int, data: UpdateT | Mapping[str, Any]) -> TableT:
+        """Change only the fields set in `data` (PATCH semantics).
+
+        Raises:
+            NotFoundError: no row has this id.
+        """
+        changes = self.update_schema.model_validate(data).model_dump(exclude_unset=True)
+        row = await self._get_or_raise(id)
+        row.sqlmodel_update(changes)
+        self._session.add(row)
+        async with database_errors():
+            await self._session.flush()
+        return row
+
+    async def delete(self, id: int) -> None:
+        """Delete the row.
+
+        Raises:
+            NotFoundError: no row has this id.
+            ForeignKeyError: other rows still reference it.
+        """
+        row = await self._get_or_raise(id)
+        await self._session.delete(row)
+        async with database_errors():
+            await self._session.flush()

@@ -1,0 +1,59 @@
+"""Chat messages and the linear history a bot reads back as context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import tuple_
+from sqlmodel import col, select
+
+from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.models import Message, MessageCreate, MessageUpdate
+from sqlmodel_store.repositories.base import Repository
+
+
+class HistoryPosition(Protocol):
+    """Where a page of history starts: any message with its timestamp and id."""
+
+    @property
+    def timestamp(self) -> datetime: ...
+
+    @property
+    def id(self) -> int | None: ...
+
+
+class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
+    table = Message
+    create_schema = MessageCreate
+    update_schema = MessageUpdate
+
+    async def get_by_chat_message(self, chat_id: int, message_id: int) -> Message | None:
+        """The message with this Telegram (chat_id, message_id), or None."""
+        statement = select(Message).where(
+            Message.chat_id == chat_id, Message.message_id == message_id
+        )
+        async with database_errors():
+            return (await self._session.exec(statement)).first()
+
+    async def history(
+        self, chat_id: int, limit: int = 50, before: HistoryPosition | None = None
+    ) -> list[Message]:
+        """The chat's latest `limit` messages, oldest → newest.
+
+        Args:
+            chat_id: Bot API chat id.
+            limit: Page size.
+            before: The oldest message of the page already read, to get the page before it.
+                Keyset pagination on (timestamp, id): stable while new messages arrive.
+        """
+        statement = select(Message).where(Message.chat_id == chat_id)
+        if before is not None:
+            statement = statement.where(
+                tuple_(col(Message.timestamp), col(Message.id))
+                < tuple_(before.timestamp, before.id)
+            )
+        statement = statement.order_by(col(Message.timestamp).desc(), col(Message.id).desc())
+        async with database_errors():
+            newest_first = (await self._session.exec(statement.limit(limit))).all()
+        return list(reversed(newest_first))

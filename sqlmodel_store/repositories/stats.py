@@ -1,0 +1,54 @@
+"""Stats as append-only samples: totals are sums, so no increment is ever lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.models import Stat, StatCreate, StatUpdate
+from sqlmodel_store.repositories.base import Repository
+
+
+class StatRepository(Repository[Stat, StatCreate, StatUpdate]):
+    table = Stat
+    create_schema = StatCreate
+    update_schema = StatUpdate
+
+    async def record(
+        self, user_id: int, stat_type: str, value: float, extra_data: dict[str, Any] | None = None
+    ) -> Stat:
+        """Append one sample."""
+        return await self.add(
+            StatCreate(user_id=user_id, stat_type=stat_type, value=value, extra_data=extra_data)
+        )
+
+    async def increment(self, user_id: int, stat_type: str, by: float = 1.0) -> float:
+        """Record a delta of `by` and return the total.
+
+        Each increment is its own row, so concurrent units never overwrite each other; the
+        total returned counts every increment committed so far plus this one.
+        """
+        await self.record(user_id, stat_type, by)
+        return await self.total(user_id, stat_type)
+
+    async def total(self, user_id: int, stat_type: str) -> float:
+        """The sum of every sample of this stat (0.0 when there is none)."""
+        statement = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
+            Stat.user_id == user_id, Stat.stat_type == stat_type
+        )
+        async with database_errors():
+            return float((await self._session.exec(statement)).one())
+
+    async def latest(self, user_id: int, stat_type: str) -> Stat | None:
+        """The most recent sample of this stat, or None."""
+        statement = (
+            select(Stat)
+            .where(Stat.user_id == user_id, Stat.stat_type == stat_type)
+            .order_by(col(Stat.timestamp).desc(), col(Stat.id).desc())
+            .limit(1)
+        )
+        async with database_errors():
+            return (await self._session.exec(statement)).first()

@@ -1,0 +1,128 @@
+"""The unit of work: one session, one transaction, explicit commit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Protocol, Self
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.repositories import (
+    CategoryRepository,
+    FactRepository,
+    JokeRepository,
+    LessonRepository,
+    MemoryLinkRepository,
+    MemoryRepository,
+    MessageRepository,
+    StatRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """What handlers depend on, so tests of pure logic can pass a fake."""
+
+    users: UserRepository
+    messages: MessageRepository
+    facts: FactRepository
+    stats: StatRepository
+    jokes: JokeRepository
+    memories: MemoryRepository
+    categories: CategoryRepository
+    memory_links: MemoryLinkRepository
+    lessons: LessonRepository
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class SqlUnitOfWork:
+    """A transaction on the store; leaving the block without `commit()` rolls back.
+
+    Use one per update or handler:
+
+        async with store.unit_of_work() as uow:
+            user = await uow.users.upsert(UserCreate(telegram_id=42))
+            await uow.commit()
+    """
+
+    users: UserRepository
+    messages: MessageRepository
+    facts: FactRepository
+    stats: StatRepository
+    jokes: JokeRepository
+    memories: MemoryRepository
+    categories: CategoryRepository
+    memory_links: MemoryLinkRepository
+    lessons: LessonRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+        self._sessions = sessions
+        self._dialect = dialect
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The underlying session, for queries the repositories do not offer."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        session = self._sessions()
+        self._session = session
+        dialect = self._dialect
+        self.users = UserRepository(session, dialect)
+        self.messages = MessageRepository(session, dialect)
+        self.facts = FactRepository(session, dialect)
+        self.stats = StatRepository(session, dialect)
+        self.jokes = JokeRepository(session, dialect)
+        self.memories = MemoryRepository(session, dialect)
+        self.categories = CategoryRepository(session, dialect)
+        self.memory_links = MemoryLinkRepository(session, dialect)
+        self.lessons = LessonRepository(session, dialect)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()  # a no-op after commit()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Make every write of this unit permanent."""
+        async with database_errors():
+            await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard every write of this unit so far; the unit stays usable."""
+        await self.session.rollback()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Partial work: an error inside undoes only the block, then propagates.
+
+            async with uow.savepoint():
+                await uow.users.add(maybe_duplicate)   # DuplicateKeyError undoes just this
+        """
+        nested = await self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            await nested.rollback()
+            raise
+        else:
+            await nested.commit()

@@ -95,11 +95,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        session = self.session
+        # close() rolls back whatever was not committed and detaches the rows without
+        # expiring them, so rows read in the unit stay readable after it (rollback() would not).
         try:
-            await session.rollback()  # a no-op after commit()
+            await self.session.close()
         finally:
-            await session.close()
             self._session = None
 
     async def commit(self) -> None:

@@ -95,7 +95,7 @@ class StoreSchema(SQLModel):
     # An instance built with model_construct() skipped validation: check it again on write.
     model_config = ConfigDict(revalidate_instances="always")  # type: ignore[assignment]
 
-    @field_validator("*", mode="after")
+    @field_validator("*", mode="before")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
         return _check_text(value)

@@ -28,6 +28,13 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
         self._session = session
         self._dialect = dialect
 
+    @staticmethod
+    def _given(data: SQLModel | Mapping[str, Any]) -> dict[str, Any]:
+        """Only the fields the caller set: revalidating an instance marks every field set."""
+        if isinstance(data, SQLModel):
+            return data.model_dump(exclude_unset=True)
+        return dict(data)
+
     def _validated(self, data: CreateT | Mapping[str, Any]) -> CreateT:
         # revalidate_instances="always" on the schemas: an instance made with
         # model_construct() (which skips validation) is checked here too.
@@ -53,8 +60,8 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
         if not rows:
             return []
         async with database_errors():
-            result = await self._session.scalars(insert(self.table).returning(self.table), rows)
-            return list(result.all())
+            result = await self._session.exec(insert(self.table).returning(self.table), params=rows)
+            return list(result.scalars().all())
 
     async def get(self, id: int) -> TableT | None:
         """The row with this id, or None."""
@@ -82,7 +89,8 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
         Raises:
             NotFoundError: no row has this id.
         """
-        changes = self.update_schema.model_validate(data).model_dump(exclude_unset=True)
+        given = self._given(data)
+        changes = self.update_schema.model_validate(given).model_dump(exclude_unset=True)
         row = await self._get_or_raise(id)
         row.sqlmodel_update(changes)
         self._session.add(row)

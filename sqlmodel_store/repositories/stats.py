@@ -26,11 +26,16 @@ class StatRepository(Repository[Stat, StatCreate, StatUpdate]):
         )
 
     async def increment(self, user_id: int, stat_type: str, by: float = 1.0) -> float:
-        """Record a delta of `by` and return the total.
+        """Record a delta of `by` and return the new total.
 
-        Each increment is its own row, so concurrent units never overwrite each other; the
-        total returned counts every increment committed so far plus this one.
+        Each increment is its own row, so no update is ever lost. Increments of the same stat
+        are also serialised until their unit ends, like a row lock on a counter, so every
+        caller sees a distinct running total (SQLite already serialises writing units).
         """
+        if self._dialect == "postgresql":
+            lock = select(func.pg_advisory_xact_lock(func.hashtextextended(stat_type, user_id)))
+            async with database_errors():
+                await self._session.exec(lock)
         await self.record(user_id, stat_type, by)
         return await self.total(user_id, stat_type)
 

@@ -35,14 +35,14 @@ class UserRepository(Repository[User, UserCreate, UserUpdate]):
         user = self._validated(data)
         insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
         statement = insert(User).values(**user.model_dump())
-        given = user.model_dump(exclude_unset=True).keys() - {"telegram_id", "created_at"}
+        given = self._given(data).keys() - {"telegram_id", "created_at"}
         changes: dict[str, Any] = {name: statement.excluded[name] for name in given}
         changes["updated_at"] = utcnow()
         statement = statement.on_conflict_do_update(
             index_elements=[User.__table__.c.telegram_id], set_=changes
         ).returning(User)
         async with database_errors():
-            result = await self._session.scalars(
+            result = await self._session.exec(
                 statement, execution_options={"populate_existing": True}
             )
-            return result.one()
+            return result.scalars().one()

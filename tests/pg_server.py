@@ -1,0 +1,135 @@
+"""Find a PostgreSQL server for the tests, or say exactly why there is none.
+
+Order (DEVELOPERS.md): TEST_DATABASE_URL; the local server at 127.0.0.1:5432; a throwaway
+cluster from the initdb/pg_ctl binaries; otherwise no server (the caller skips, or fails when
+STORE_REQUIRE_POSTGRES=1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import URL, make_url
+
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class NoServer(Exception):
+    """No PostgreSQL server could be found or started; the message says what was tried."""
+
+
+def _reachable(url: str) -> str | None:
+    """None when the server answers, else why it does not."""
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(_dsn(make_url(url)), timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _dsn(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _throwaway_cluster() -> Iterator[str]:
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not (initdb and pg_ctl):
+        raise NoServer("initdb/pg_ctl are not on PATH")
+    # PostgreSQL refuses to run as root: run the cluster as the `postgres` system user.
+    run_as: list[str] = []
+    root = tempfile.mkdtemp(prefix="store-pg-")
+    if os.geteuid() == 0:
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            raise NoServer("running as root and there is no `postgres` user for initdb") from None
+        os.chown(root, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = Path(root) / "data", _free_port()
+    try:
+        subprocess.run(
+            [*run_as, initdb, "-D", str(data), "-U", "postgres", "--auth=trust"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-w", "-l", str(Path(root) / "log"), "-o",
+             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+            check=True,
+            capture_output=True,
+        )
+    except (subprocess.CalledProcessError, OSError) as error:
+        shutil.rmtree(root, ignore_errors=True)
+        raise NoServer(f"could not start a throwaway cluster: {error}") from None
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """The admin URL of a server the tests may create databases on."""
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    if explicit:
+        problem = _reachable(explicit)
+        if problem:
+            raise NoServer(f"TEST_DATABASE_URL does not answer: {problem}")
+        yield explicit
+        return
+    local_problem = _reachable(LOCAL_SERVER)
+    if local_problem is None:
+        yield LOCAL_SERVER
+        return
+    try:
+        with _throwaway_cluster() as url:
+            yield url
+    except NoServer as error:
+        raise NoServer(f"127.0.0.1:5432 does not answer ({local_problem}); {error}") from None
+
+
+async def create_database(admin_url: str, prefix: str = "store_test") -> str:
+    """Create a new, empty database and return its URL."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = make_url(admin_url)
+    connection = await asyncpg.connect(_dsn(admin))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    """Drop a database made by `create_database`, closing whatever still uses it."""
+    name = make_url(url).database
+    connection = await asyncpg.connect(_dsn(make_url(admin_url)))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()

@@ -1,0 +1,130 @@
+"""Messages: natural key, references, timestamps and the keyset-paginated history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from sqlmodel_store import DuplicateKeyError, ForeignKeyError, Store
+from sqlmodel_store.models import Message
+from tests.factories import BASE_TIME, message, user
+
+SUPERGROUP = -1001234567890
+
+
+async def author(store: Store) -> int:
+    async with store.unit_of_work() as uow:
+        added = await uow.users.add(user())
+        await uow.commit()
+    assert added.id is not None
+    return added.id
+
+
+async def test_history_is_the_latest_page_oldest_first(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        await uow.messages.add_many(message(user_id, n) for n in range(1, 121))
+        await uow.messages.add(message(user_id, 1, chat_id=-1009))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        page = await uow.messages.history(SUPERGROUP)
+    assert [m.message_id for m in page] == list(range(71, 121))
+
+
+async def test_history_pages_back_with_before_until_the_start(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        await uow.messages.add_many(message(user_id, n) for n in range(1, 121))
+        await uow.commit()
+    pages: list[list[int]] = []
+    before: Message | None = None
+    async with store.unit_of_work() as uow:
+        while page := await uow.messages.history(SUPERGROUP, limit=50, before=before):
+            pages.append([m.message_id for m in page])
+            before = page[0]
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert [n for p in reversed(pages) for n in p] == list(range(1, 121))
+
+
+async def test_history_orders_equal_timestamps_by_insertion(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        for n in (5, 3, 9):
+            await uow.messages.add(message(user_id, n, timestamp=BASE_TIME))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        first = await uow.messages.history(SUPERGROUP, limit=2)
+        rest = await uow.messages.history(SUPERGROUP, limit=2, before=first[0])
+    assert [m.message_id for m in first] == [3, 9]
+    assert [m.message_id for m in rest] == [5]
+
+
+async def test_a_timestamp_in_another_zone_comes_back_as_the_same_instant(store: Store) -> None:
+    user_id = await author(store)
+    tokyo = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=9)))
+    naive = datetime(2025, 3, 1, 0, 30, 15, 123456)
+    async with store.unit_of_work() as uow:
+        await uow.messages.add(message(user_id, 1, timestamp=tokyo))
+        await uow.messages.add(message(user_id, 2, timestamp=naive))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = await uow.messages.history(SUPERGROUP)
+    assert [m.timestamp for m in stored] == [tokyo, naive.replace(tzinfo=UTC)]
+    assert all(m.timestamp.utcoffset() == timedelta(0) for m in stored)
+
+
+async def test_same_chat_and_message_id_is_a_duplicate(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        await uow.messages.add(message(user_id, 1))
+        with pytest.raises(DuplicateKeyError):
+            await uow.messages.add(message(user_id, 1, text="again"))
+
+
+async def test_the_same_message_id_in_another_chat_is_fine(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        await uow.messages.add(message(user_id, 1))
+        await uow.messages.add(message(user_id, 1, chat_id=777))
+        await uow.commit()
+        assert await uow.messages.get_by_chat_message(777, 1) is not None
+
+
+async def test_a_message_by_an_unknown_user_is_a_foreign_key_error(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        with pytest.raises(ForeignKeyError):
+            await uow.messages.add(message(424242, 1))
+
+
+async def test_add_many_returns_rows_with_ids_and_defaults(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        rows = await uow.messages.add_many(
+            [message(user_id, 1, message_type="photo", text=None), message(user_id, 2)]
+        )
+        await uow.commit()
+    assert [r.message_type for r in rows] == ["photo", "text"]
+    assert all(r.id for r in rows)
+    async with store.unit_of_work() as uow:
+        assert await uow.messages.add_many([]) == []
+
+
+async def test_add_many_is_all_or_nothing_within_the_unit(store: Store) -> None:
+    user_id = await author(store)
+    async with store.unit_of_work() as uow:
+        with pytest.raises(DuplicateKeyError):
+            await uow.messages.add_many([message(user_id, 1), message(user_id, 1)])
+    async with store.unit_of_work() as uow:
+        assert await uow.messages.history(SUPERGROUP) == []
+
+
+async def test_text_with_emoji_rtl_and_huge_length_round_trips(store: Store) -> None:
+    user_id = await author(store)
+    texts = ["🐈‍⬛ nya 𝄞", "مرحبا بالعالم", "", "ж" * 100_000]
+    async with store.unit_of_work() as uow:
+        await uow.messages.add_many(message(user_id, n, text=t) for n, t in enumerate(texts))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = await uow.messages.history(SUPERGROUP)
+    assert [m.text for m in stored] == texts

@@ -1,7 +1,8 @@
 """Alembic environment: the URL comes from StoreSettings (DATABASE_URL), never alembic.ini.
 
-Three ways in: `alembic …` on the command line (async engine from the settings), the package's
-own API (a connection handed over in `config.attributes["connection"]`), and offline
+Ways in: `alembic …` on the command line (an engine made from the settings); the package's
+own API (a sync connection handed over in `config.attributes["connection"]`); tools such as
+pytest-alembic that hand over an async engine there instead; and offline
 `alembic upgrade head --sql` (no database at all).
 """
 
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic import context
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alembic import context
 from sqlmodel_store.engine import create_engine
 from sqlmodel_store.models import metadata
 from sqlmodel_store.settings import StoreSettings
@@ -36,13 +38,13 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_with_own_engine() -> None:
-    engine = create_engine(_settings())
+async def _run_with(engine: AsyncEngine) -> None:
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
             await connection.commit()
     finally:
+        # asyncio.run() closes its loop after this: pooled connections must not outlive it.
         await engine.dispose()
 
 
@@ -60,11 +62,13 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is None:
-        asyncio.run(_run_with_own_engine())
+    connectable = config.attributes.get("connection")
+    if connectable is None:
+        asyncio.run(_run_with(create_engine(_settings())))
+    elif isinstance(connectable, AsyncEngine):
+        asyncio.run(_run_with(connectable))
     else:
-        _run(connection)
+        _run(connectable)
 
 
 if context.is_offline_mode():

@@ -59,7 +59,7 @@ def _sqlite_engine(settings: StoreSettings) -> AsyncEngine:
     def _on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
         # Take transaction control from the sqlite3 module (it breaks SAVEPOINT) and make
         # SQLite enforce foreign keys, as PostgreSQL always does.
-        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         if is_file:

@@ -73,16 +73,16 @@ async def _probe(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(migrations._current)
 
 
-async def check(engine: AsyncEngine, *, database: str, timeout: float) -> HealthReport:
+async def check(engine: AsyncEngine, *, database: str, answer_within: float) -> HealthReport:
     """Ask the database for a trivial answer and its migration revision."""
     started = time.perf_counter()
     revision: str | None = None
     error: str | None = None
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(answer_within):
             revision = await _probe(engine)
     except TimeoutError:
-        error = f"no answer within {timeout:g} s"
+        error = f"no answer within {answer_within:g} s"
     except Exception as exc:  # a health check reports every failure instead of raising
         translated = translate(exc)
         error = str(translated) if translated else f"{type(exc).__name__}: {exc}"

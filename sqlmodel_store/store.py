@@ -49,7 +49,7 @@ class Store:
         return await health.check(
             self.engine,
             database=self.settings.safe_url,
-            timeout=self.settings.database_pool_timeout,
+            answer_within=self.settings.database_pool_timeout,
         )
 
     async def revision(self) -> str | None:

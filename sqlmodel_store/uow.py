@@ -115,8 +115,8 @@ class SqlUnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """Partial work: an error inside undoes only the block, then propagates.
 
-            async with uow.savepoint():
-                await uow.users.add(maybe_duplicate)   # DuplicateKeyError undoes just this
+        async with uow.savepoint():
+            await uow.users.add(maybe_duplicate)   # DuplicateKeyError undoes just this
         """
         nested = await self.session.begin_nested()
         try:

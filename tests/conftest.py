@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,7 +11,13 @@ import pytest
 
 from sqlmodel_store import Store, StoreSettings
 from sqlmodel_store.models import metadata
-from tests.pg_server import NoServer, create_database, drop_database, postgres_server
+from tests.pg_server import (
+    NoServerError,
+    create_database,
+    drop_database,
+    postgres_server,
+    run_blocking,
+)
 
 BACKENDS = ["sqlite", "postgres"]
 TABLES = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
@@ -31,14 +36,12 @@ def postgres_admin_url() -> Iterator[str]:
     try:
         with postgres_server() as url:
             yield url
-    except NoServer as error:
+    except NoServerError as error:
         _without_postgres(str(error))
 
 
 @pytest.fixture
-def new_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[[str], str]]:
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """A factory: backend name → URL of a new empty database, dropped after the test."""
     made: list[tuple[str, str]] = []
 
@@ -46,13 +49,13 @@ def new_database(
         if backend == "sqlite":
             return f"sqlite+aiosqlite:///{tmp_path / f'store-{len(made)}.db'}"
         admin = request.getfixturevalue("postgres_admin_url")
-        url = asyncio.run(create_database(admin))
+        url = run_blocking(create_database(admin))
         made.append((admin, url))
         return url
 
     yield make
     for admin, url in made:
-        asyncio.run(drop_database(admin, url))
+        run_blocking(drop_database(admin, url))
 
 
 async def _migrated(url: str) -> None:
@@ -63,19 +66,19 @@ async def _migrated(url: str) -> None:
 @pytest.fixture(scope="session")
 def migrated_postgres(postgres_admin_url: str) -> Iterator[str]:
     """One PostgreSQL database per run, built by the migrations (never create_all)."""
-    url = asyncio.run(create_database(postgres_admin_url))
+    url = run_blocking(create_database(postgres_admin_url))
     try:
-        asyncio.run(_migrated(url))
+        run_blocking(_migrated(url))
         yield url
     finally:
-        asyncio.run(drop_database(postgres_admin_url, url))
+        run_blocking(drop_database(postgres_admin_url, url))
 
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test gets a copy."""
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
-    asyncio.run(_migrated(f"sqlite+aiosqlite:///{path}"))
+    run_blocking(_migrated(f"sqlite+aiosqlite:///{path}"))
     return path
 
 

@@ -15,18 +15,31 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import URL, make_url
 
+T = TypeVar("T")
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-class NoServer(Exception):
+class NoServerError(Exception):
     """No PostgreSQL server could be found or started; the message says what was tried."""
+
+
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even while an event loop is running.
+
+    Fixtures are sync, but pytest-asyncio may already run a loop when they are set up: a
+    thread of its own gives the coroutine a loop of its own.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _reachable(url: str) -> str | None:
@@ -37,7 +50,7 @@ def _reachable(url: str) -> str | None:
         await connection.close()
 
     try:
-        asyncio.run(probe())
+        run_blocking(probe())
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         return f"{type(error).__name__}: {error}"
     return None
@@ -57,7 +70,7 @@ def _free_port() -> int:
 def _throwaway_cluster() -> Iterator[str]:
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if not (initdb and pg_ctl):
-        raise NoServer("initdb/pg_ctl are not on PATH")
+        raise NoServerError("initdb/pg_ctl are not on PATH")
     # PostgreSQL refuses to run as root: run the cluster as the `postgres` system user.
     run_as: list[str] = []
     root = tempfile.mkdtemp(prefix="store-pg-")
@@ -65,7 +78,7 @@ def _throwaway_cluster() -> Iterator[str]:
         try:
             account = pwd.getpwnam("postgres")
         except KeyError:
-            raise NoServer("running as root and there is no `postgres` user for initdb") from None
+            raise NoServerError("running as root, and no `postgres` user to run initdb") from None
         os.chown(root, account.pw_uid, account.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
     data, port = Path(root) / "data", _free_port()
@@ -76,19 +89,30 @@ def _throwaway_cluster() -> Iterator[str]:
             capture_output=True,
         )
         subprocess.run(
-            [*run_as, pg_ctl, "-D", str(data), "-w", "-l", str(Path(root) / "log"), "-o",
-             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+            [
+                *run_as,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(Path(root) / "log"),
+                "-o",
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ],
             check=True,
             capture_output=True,
         )
     except (subprocess.CalledProcessError, OSError) as error:
         shutil.rmtree(root, ignore_errors=True)
-        raise NoServer(f"could not start a throwaway cluster: {error}") from None
+        raise NoServerError(f"could not start a throwaway cluster: {error}") from None
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -99,7 +123,7 @@ def postgres_server() -> Iterator[str]:
     if explicit:
         problem = _reachable(explicit)
         if problem:
-            raise NoServer(f"TEST_DATABASE_URL does not answer: {problem}")
+            raise NoServerError(f"TEST_DATABASE_URL does not answer: {problem}")
         yield explicit
         return
     local_problem = _reachable(LOCAL_SERVER)
@@ -109,8 +133,8 @@ def postgres_server() -> Iterator[str]:
     try:
         with _throwaway_cluster() as url:
             yield url
-    except NoServer as error:
-        raise NoServer(f"127.0.0.1:5432 does not answer ({local_problem}); {error}") from None
+    except NoServerError as error:
+        raise NoServerError(f"127.0.0.1:5432 does not answer ({local_problem}); {error}") from None
 
 
 async def create_database(admin_url: str, prefix: str = "store_test") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlmodel import Field
@@ -10,16 +10,16 @@ from sqlmodel import Field
 from sqlmodel_store.models.base import (
     Int32,
     RowId,
+    StoreSchema,
     Str10,
     Str100,
     Str200,
-    StoreSchema,
     server_default,
 )
 from sqlmodel_store.types import IdType
 
 CategoryDomain = Literal["self", "social", "knowledge", "interest", "episode", "meta"]
-DOMAINS: tuple[str, ...] = CategoryDomain.__args__
+DOMAINS: tuple[str, ...] = get_args(CategoryDomain)
 
 
 class CategoryBase(StoreSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String, Text
 from sqlmodel import Field
 
-from sqlmodel_store.models.base import NOW, RowId, Str255, StoreSchema, UtcDatetime, utcnow
+from sqlmodel_store.models.base import NOW, RowId, StoreSchema, Str255, UtcDatetime, utcnow
 from sqlmodel_store.types import IdType, UTCDateTime
 
 

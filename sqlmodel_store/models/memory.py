@@ -12,8 +12,8 @@ from sqlmodel_store.models.base import (
     NonNegativeInt32,
     PositiveInt32,
     RowId,
-    Str50,
     StoreSchema,
+    Str50,
     UtcDatetime,
     server_default,
     utcnow,
@@ -80,15 +80,9 @@ class MemoryBase(StoreSchema):
 class Memory(MemoryBase, table=True):
     __tablename__ = "memories"
     __table_args__ = (
-        CheckConstraint(
-            "emotion_valence BETWEEN -1 AND 1", name="emotion_valence_range"
-        ),
-        CheckConstraint(
-            "emotion_arousal BETWEEN -1 AND 1", name="emotion_arousal_range"
-        ),
-        CheckConstraint(
-            "emotion_dominance BETWEEN -1 AND 1", name="emotion_dominance_range"
-        ),
+        CheckConstraint("emotion_valence BETWEEN -1 AND 1", name="emotion_valence_range"),
+        CheckConstraint("emotion_arousal BETWEEN -1 AND 1", name="emotion_arousal_range"),
+        CheckConstraint("emotion_dominance BETWEEN -1 AND 1", name="emotion_dominance_range"),
         CheckConstraint("importance >= 0", name="importance_non_negative"),
         CheckConstraint("version >= 1", name="version_positive"),
     )

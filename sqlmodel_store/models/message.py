@@ -9,9 +9,9 @@ from sqlmodel_store.models.base import (
     NOW,
     Int64,
     RowId,
+    StoreSchema,
     Str10,
     Str50,
-    StoreSchema,
     UtcDatetime,
     server_default,
     utcnow,
@@ -33,7 +33,9 @@ class MessageBase(StoreSchema):
         default=None, sa_type=BigInteger, description="The message this one replies to."
     )
     text: str | None = Field(
-        default=None, sa_type=Text, description="Plain text as a reader sees it; entities flattened."
+        default=None,
+        sa_type=Text,
+        description="Plain text as a reader sees it; entities flattened.",
     )
     message_type: Str50 = Field(
         default="text",

@@ -11,8 +11,8 @@ from sqlmodel_store.models.base import (
     NOW,
     FiniteFloat,
     RowId,
-    Str100,
     StoreSchema,
+    Str100,
     UtcDatetime,
     utcnow,
 )

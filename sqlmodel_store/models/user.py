@@ -9,9 +9,9 @@ from sqlmodel_store.models.base import (
     FALSE,
     NOW,
     Int64,
+    StoreSchema,
     Str10,
     Str255,
-    StoreSchema,
     UtcDatetime,
     utcnow,
 )

@@ -2,6 +2,7 @@
 
 from sqlmodel_store.repositories.base import Repository
 from sqlmodel_store.repositories.facts import FactRepository
+from sqlmodel_store.repositories.jokes import JokeRepository
 from sqlmodel_store.repositories.lessons import LessonRepository
 from sqlmodel_store.repositories.memories import (
     CategoryRepository,
@@ -9,7 +10,6 @@ from sqlmodel_store.repositories.memories import (
     MemoryRepository,
 )
 from sqlmodel_store.repositories.messages import HistoryPosition, MessageRepository
-from sqlmodel_store.repositories.jokes import JokeRepository
 from sqlmodel_store.repositories.stats import StatRepository
 from sqlmodel_store.repositories.users import UserRepository
 

@@ -17,9 +17,7 @@ class FactRepository(Repository[Fact, FactCreate, FactUpdate]):
     async def for_user(self, user_id: int) -> list[Fact]:
         """Every fact about the user, oldest first."""
         statement = (
-            select(Fact)
-            .where(Fact.user_id == user_id)
-            .order_by(col(Fact.created_at), col(Fact.id))
+            select(Fact).where(Fact.user_id == user_id).order_by(col(Fact.created_at), col(Fact.id))
         )
         async with database_errors():
             return list((await self._session.exec(statement)).all())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal_column, union_all
+from sqlalchemy import Select, func, literal_column, union_all
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
@@ -69,16 +69,19 @@ class MemoryLinkRepository(Repository[MemoryLink, MemoryLinkCreate, MemoryLinkUp
             memory_id: The memory whose neighbourhood to read.
             link_type: Only links of this type, when given.
         """
-        outgoing = select(
-            col(MemoryLink.to_memory_id).label("neighbor_id"), col(MemoryLink.strength)
-        ).where(MemoryLink.from_memory_id == memory_id)
-        incoming = select(
-            col(MemoryLink.from_memory_id).label("neighbor_id"), col(MemoryLink.strength)
-        ).where(MemoryLink.to_memory_id == memory_id)
-        if link_type is not None:
-            outgoing = outgoing.where(MemoryLink.link_type == link_type)
-            incoming = incoming.where(MemoryLink.link_type == link_type)
-        edges = union_all(outgoing, incoming).subquery()
+        ends = (
+            (col(MemoryLink.from_memory_id), col(MemoryLink.to_memory_id)),
+            (col(MemoryLink.to_memory_id), col(MemoryLink.from_memory_id)),
+        )
+        directions: list[Select[tuple[int, float]]] = []
+        for this_end, other_end in ends:
+            neighbor = other_end.label("neighbor_id")
+            edge: Select[tuple[int, float]] = select(neighbor, col(MemoryLink.strength))
+            edge = edge.where(this_end == memory_id)
+            if link_type is not None:
+                edge = edge.where(col(MemoryLink.link_type) == link_type)
+            directions.append(edge)
+        edges = union_all(*directions).subquery()
         strongest = (
             select(edges.c.neighbor_id, func.max(edges.c.strength).label("strength"))
             .group_by(edges.c.neighbor_id)

@@ -34,15 +34,16 @@ class UserRepository(Repository[User, UserCreate, UserUpdate]):
         """
         user = self._validated(data)
         insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = insert(User).values(**user.model_dump())
+        values = insert(User).values(**user.model_dump())
         given = self._given(data).keys() - {"telegram_id", "created_at"}
-        changes: dict[str, Any] = {name: statement.excluded[name] for name in given}
+        changes: dict[str, Any] = {name: values.excluded[name] for name in given}
         changes["updated_at"] = utcnow()
-        statement = statement.on_conflict_do_update(
-            index_elements=[User.__table__.c.telegram_id], set_=changes
+        statement = values.on_conflict_do_update(
+            index_elements=["telegram_id"], set_=changes
         ).returning(User)
         async with database_errors():
             result = await self._session.exec(
                 statement, execution_options={"populate_existing": True}
             )
-            return result.scalars().one()
+            row: User = result.scalars().one()
+        return row

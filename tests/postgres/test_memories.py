@@ -60,8 +60,9 @@ async def test_the_database_itself_enforces_the_checks(
     async with store.unit_of_work() as uow:
         first = await uow.memories.add(memory())
         await uow.memory_links.add(
-            MemoryLinkCreate(from_memory_id=first.id or 0, to_memory_id=first.id or 0,
-                             link_type="self")
+            MemoryLinkCreate(
+                from_memory_id=first.id or 0, to_memory_id=first.id or 0, link_type="self"
+            )
         )
         with pytest.raises(ConstraintError, match=constraint):
             async with database_errors():
@@ -118,14 +119,24 @@ async def test_neighbors_follow_links_both_ways_strongest_first(store: Store) ->
         ids = {m.simple_content: m.id or 0 for m in (hub, a, b, c)}
         await uow.memory_links.add_many(
             [
-                MemoryLinkCreate(from_memory_id=ids["h"], to_memory_id=ids["a"],
-                                 link_type="related", strength=0.2),
-                MemoryLinkCreate(from_memory_id=ids["b"], to_memory_id=ids["h"],
-                                 link_type="causes", strength=0.9),
-                MemoryLinkCreate(from_memory_id=ids["h"], to_memory_id=ids["a"],
-                                 link_type="elaborates", strength=0.5),
-                MemoryLinkCreate(from_memory_id=ids["a"], to_memory_id=ids["c"],
-                                 link_type="related"),
+                MemoryLinkCreate(
+                    from_memory_id=ids["h"],
+                    to_memory_id=ids["a"],
+                    link_type="related",
+                    strength=0.2,
+                ),
+                MemoryLinkCreate(
+                    from_memory_id=ids["b"], to_memory_id=ids["h"], link_type="causes", strength=0.9
+                ),
+                MemoryLinkCreate(
+                    from_memory_id=ids["h"],
+                    to_memory_id=ids["a"],
+                    link_type="elaborates",
+                    strength=0.5,
+                ),
+                MemoryLinkCreate(
+                    from_memory_id=ids["a"], to_memory_id=ids["c"], link_type="related"
+                ),
             ]
         )
         await uow.commit()

@@ -28,8 +28,12 @@ async def test_record_keeps_samples_and_extra_data(store: Store) -> None:
     async with store.unit_of_work() as uow:
         await uow.stats.record(user_id, "mood", 0.25, {"why": "tea", "tags": ["a", "ё"]})
         await uow.stats.add(
-            {"user_id": user_id, "stat_type": "mood", "value": -0.5,
-             "timestamp": BASE_TIME + timedelta(days=1)}
+            {
+                "user_id": user_id,
+                "stat_type": "mood",
+                "value": -0.5,
+                "timestamp": BASE_TIME + timedelta(days=1),
+            }
         )
         await uow.stats.add(
             {"user_id": user_id, "stat_type": "mood", "value": 0.75, "timestamp": BASE_TIME}

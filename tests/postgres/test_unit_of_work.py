@@ -32,10 +32,13 @@ async def test_leaving_without_commit_rolls_back(store: Store) -> None:
 
 
 async def test_an_error_inside_the_unit_rolls_back_everything(store: Store) -> None:
-    with pytest.raises(RuntimeError):
+    async def failing_handler() -> None:
         async with store.unit_of_work() as uow:
             await uow.users.add(user())
             raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_handler()
     assert await count_users(store) == 0
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, literal_column, union_all
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func, literal_column, union_all
+from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
@@ -69,19 +73,15 @@ class MemoryLinkRepository(Repository[MemoryLink, MemoryLinkCreate, MemoryLinkUp
             memory_id: The memory whose neighbourhood to read.
             link_type: Only links of this type, when given.
         """
-        ends = (
-            (col(MemoryLink.from_memory_id), col(MemoryLink.to_memory_id)),
-            (col(MemoryLink.to_memory_id), col(MemoryLink.from_memory_id)),
-        )
-        directions: list[Select[tuple[int, float]]] = []
-        for this_end, other_end in ends:
-            neighbor = other_end.label("neighbor_id")
-            edge: Select[tuple[int, float]] = select(neighbor, col(MemoryLink.strength))
-            edge = edge.where(this_end == memory_id)
-            if link_type is not None:
-                edge = edge.where(col(MemoryLink.link_type) == link_type)
-            directions.append(edge)
-        edges = union_all(*directions).subquery()
+        source, target = col(MemoryLink.from_memory_id), col(MemoryLink.to_memory_id)
+
+        def linked(here: Mapped[int], there: Mapped[int]) -> sa.Select[Any, float]:
+            strength = col(MemoryLink.strength)
+            edge: sa.Select[Any, float] = sa.select(there.label("neighbor_id"), strength)
+            edge = edge.where(here == memory_id)
+            return edge if link_type is None else edge.where(col(MemoryLink.link_type) == link_type)
+
+        edges = union_all(linked(source, target), linked(target, source)).subquery()
         strongest = (
             select(edges.c.neighbor_id, func.max(edges.c.strength).label("strength"))
             .group_by(edges.c.neighbor_id)

@@ -69,6 +69,11 @@ def translate(error: BaseException) -> StoreError | None:
             "no database connection became free within DATABASE_POOL_TIMEOUT; keep units of "
             "work short, or raise DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW"
         )
+    if isinstance(error, sa_exc.OperationalError) and "database is locked" in str(error.orig):
+        return PoolTimeoutError(
+            "the SQLite database stayed locked by another unit of work for longer than "
+            "DATABASE_POOL_TIMEOUT; keep units of work short (SQLite runs one writer at a time)"
+        )
     connecting = isinstance(error, sa_exc.DBAPIError) and error.statement is None
     if connecting or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError | OSError):
         reason = error.orig if isinstance(error, sa_exc.DBAPIError) else error

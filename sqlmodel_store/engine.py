@@ -45,14 +45,24 @@ def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
 
 
 def _sqlite_engine(settings: StoreSettings) -> AsyncEngine:
+    is_file = settings.url.database not in (None, "", ":memory:")
+    # A file gets the same pool limits as PostgreSQL; an in-memory database is one connection.
+    pool: dict[str, Any] = {}
+    if is_file:
+        pool = {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
+            "pool_timeout": settings.database_pool_timeout,
+        }
     engine = create_async_engine(
         settings.url,
         pool_pre_ping=settings.database_pool_pre_ping,
         echo=settings.database_echo,
         hide_parameters=not settings.database_echo,
+        # How long a unit waits for another unit's write lock before "database is locked".
         connect_args={"timeout": settings.database_pool_timeout},
+        **pool,
     )
-    is_file = settings.url.database not in (None, "", ":memory:")
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from annotated_types import Interval, MaxLen
 from pydantic import AfterValidator, AllowInfNan, ConfigDict, field_validator
 from sqlalchemy import false, func, text, true
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
-from sqlmodel_store.types import as_utc
+from sqlmodel_store.types import UTCDateTime, as_utc
 
 # Deterministic constraint names, so a migration can name exactly what it creates or drops.
 NAMING_CONVENTION: dict[str, str] = {
@@ -52,6 +52,26 @@ def utcnow() -> datetime:
 NOW = {"server_default": func.now()}
 FALSE = {"server_default": false()}
 TRUE = {"server_default": true()}
+
+
+def created_at_field(description: str) -> Any:
+    """A timestamp that defaults to now, in Python and on the server."""
+    return Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        sa_column_kwargs=NOW,
+        description=description,
+    )
+
+
+def updated_at_field() -> Any:
+    """A timestamp that defaults to now and moves to now on every ORM update."""
+    return Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        sa_column_kwargs={**NOW, "onupdate": utcnow},
+        description="When the row last changed (UTC).",
+    )
 
 
 def server_default(value: int | float | str) -> dict[str, Any]:

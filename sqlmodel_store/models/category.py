@@ -33,7 +33,10 @@ class CategoryBase(StoreSchema):
     description: str | None = Field(default=None, sa_type=Text, description="What belongs here.")
     icon: Str10 | None = Field(default=None, sa_type=String(10), description="An emoji.")
     importance_range_min: Int32 = Field(
-        default=0, sa_type=Integer, sa_column_kwargs=server_default(0), description="Lowest."
+        default=0,
+        sa_type=Integer,
+        sa_column_kwargs=server_default(0),
+        description="Lowest importance of memories filed here.",
     )
     importance_range_max: Int32 = Field(
         default=10000,

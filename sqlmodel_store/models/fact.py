@@ -5,8 +5,14 @@ from __future__ import annotations
 from sqlalchemy import String, Text
 from sqlmodel import Field
 
-from sqlmodel_store.models.base import NOW, RowId, StoreSchema, Str255, UtcDatetime, utcnow
-from sqlmodel_store.types import IdType, UTCDateTime
+from sqlmodel_store.models.base import (
+    RowId,
+    StoreSchema,
+    Str255,
+    UtcDatetime,
+    created_at_field,
+)
+from sqlmodel_store.types import IdType
 
 
 class FactBase(StoreSchema):
@@ -17,12 +23,7 @@ class FactBase(StoreSchema):
     source: Str255 | None = Field(
         default=None, sa_type=String(255), description="Where the fact came from."
     )
-    created_at: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs=NOW,
-        description="When the fact was recorded (UTC).",
-    )
+    created_at: UtcDatetime = created_at_field("When the fact was recorded (UTC).")
 
 
 # A free-text fact about one user, read back as context for replies.

@@ -6,17 +6,16 @@ from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
 from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
-    NOW,
     Int64,
     NonNegativeInt32,
     StoreSchema,
     Str10,
     Str50,
     UtcDatetime,
+    created_at_field,
     server_default,
-    utcnow,
 )
-from sqlmodel_store.types import IdType, UTCDateTime
+from sqlmodel_store.types import IdType
 
 
 class JokeBase(StoreSchema):
@@ -37,12 +36,7 @@ class JokeBase(StoreSchema):
     likes_count: NonNegativeInt32 = Field(
         default=0, sa_type=Integer, sa_column_kwargs=server_default(0), description="Likes (≥ 0)."
     )
-    created_at: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs=NOW,
-        description="When it was told (UTC).",
-    )
+    created_at: UtcDatetime = created_at_field("When it was told (UTC).")
 
 
 # A joke and how well it landed.

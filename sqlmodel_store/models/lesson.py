@@ -6,16 +6,16 @@ from sqlalchemy import BigInteger, Boolean, Integer, Text
 from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
-    NOW,
     TRUE,
     Int32,
     Int64,
     StoreSchema,
     UtcDatetime,
+    created_at_field,
     server_default,
-    utcnow,
+    updated_at_field,
 )
-from sqlmodel_store.types import IdType, UTCDateTime
+from sqlmodel_store.types import IdType
 
 
 class LessonBase(StoreSchema):
@@ -30,15 +30,8 @@ class LessonBase(StoreSchema):
     is_active: bool = Field(
         default=True, sa_type=Boolean, sa_column_kwargs=TRUE, description="Whether it applies."
     )
-    created_at: UtcDatetime = Field(
-        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs=NOW, description="UTC."
-    )
-    updated_at: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs={**NOW, "onupdate": utcnow},
-        description="When it last changed (UTC).",
-    )
+    created_at: UtcDatetime = created_at_field("When the row was created (UTC).")
+    updated_at: UtcDatetime = updated_at_field()
 
 
 # An admin's standing instruction, applied in `order` while active.

@@ -6,7 +6,6 @@ from sqlalchemy import BigInteger, CheckConstraint, Double, Integer, String, Tex
 from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
-    NOW,
     Emotion,
     Int64,
     NonNegativeInt32,
@@ -15,6 +14,7 @@ from sqlmodel_store.models.base import (
     StoreSchema,
     Str50,
     UtcDatetime,
+    created_at_field,
     server_default,
     utcnow,
 )
@@ -25,7 +25,10 @@ class MemoryBase(StoreSchema):
     simple_content: str = Field(sa_type=Text, description="Short form: emotions and key facts.")
     full_content: str = Field(sa_type=Text, description="Full detail with context.")
     importance: NonNegativeInt32 = Field(
-        default=0, sa_type=Integer, sa_column_kwargs=server_default(0), description="≥ 0."
+        default=0,
+        sa_type=Integer,
+        sa_column_kwargs=server_default(0),
+        description="How much it matters (≥ 0).",
     )
     emotion_valence: Emotion | None = Field(
         default=None, sa_type=Double, description="Valence in [-1, 1] (negative → positive)."
@@ -41,8 +44,12 @@ class MemoryBase(StoreSchema):
     )
     keywords: list[str] | None = Field(default=None, sa_type=TextList, description="Keywords.")
     tags: list[str] | None = Field(default=None, sa_type=TextList, description="Tags.")
-    context_temporal: str | None = Field(default=None, sa_type=Text, description="When.")
-    context_situational: str | None = Field(default=None, sa_type=Text, description="Situation.")
+    context_temporal: str | None = Field(
+        default=None, sa_type=Text, description="When it happened, in words."
+    )
+    context_situational: str | None = Field(
+        default=None, sa_type=Text, description="The situation or setting."
+    )
     version: PositiveInt32 = Field(
         default=1,
         sa_type=Integer,
@@ -59,9 +66,7 @@ class MemoryBase(StoreSchema):
         default=None, sa_type=BigIntList, description="Ids of what triggered its evolution."
     )
     created_by: Int64 = Field(sa_type=BigInteger, description="Telegram id of the creator.")
-    created_at: UtcDatetime = Field(
-        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs=NOW, description="UTC."
-    )
+    created_at: UtcDatetime = created_at_field("When the row was created (UTC).")
     updated_at: UtcDatetime | None = Field(
         default=None,
         sa_type=UTCDateTime,
@@ -72,7 +77,10 @@ class MemoryBase(StoreSchema):
         default=None, sa_type=UTCDateTime, description="When it was last recalled (UTC)."
     )
     access_count: NonNegativeInt32 = Field(
-        default=0, sa_type=Integer, sa_column_kwargs=server_default(0), description="Recalls."
+        default=0,
+        sa_type=Integer,
+        sa_column_kwargs=server_default(0),
+        description="How often it was recalled.",
     )
 
 

@@ -7,17 +7,16 @@ from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
     FALSE,
-    NOW,
     Int64,
     RowId,
     StoreSchema,
     Str50,
     Unit,
     UtcDatetime,
+    created_at_field,
     server_default,
-    utcnow,
 )
-from sqlmodel_store.types import IdType, UTCDateTime
+from sqlmodel_store.types import IdType
 
 
 class MemoryLinkBase(StoreSchema):
@@ -37,9 +36,7 @@ class MemoryLinkBase(StoreSchema):
         description="How strong the connection is, in [0, 1].",
     )
     context: str | None = Field(default=None, sa_type=Text, description="Why the link exists.")
-    created_at: UtcDatetime = Field(
-        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs=NOW, description="UTC."
-    )
+    created_at: UtcDatetime = created_at_field("When the row was created (UTC).")
     created_by: Int64 | None = Field(
         default=None, sa_type=BigInteger, description="Telegram id of who made the link."
     )

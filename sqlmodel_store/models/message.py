@@ -6,17 +6,16 @@ from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
-    NOW,
     Int64,
     RowId,
     StoreSchema,
     Str10,
     Str50,
     UtcDatetime,
+    created_at_field,
     server_default,
-    utcnow,
 )
-from sqlmodel_store.types import IdType, UTCDateTime
+from sqlmodel_store.types import IdType
 
 
 class MessageBase(StoreSchema):
@@ -46,12 +45,7 @@ class MessageBase(StoreSchema):
     language: Str10 | None = Field(
         default=None, sa_type=String(10), description="Detected language of the text."
     )
-    timestamp: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs=NOW,
-        description="When the message was sent (UTC).",
-    )
+    timestamp: UtcDatetime = created_at_field("When the message was sent (UTC).")
 
 
 # One line of a chat's linear history; (chat_id, message_id) is the natural key.

@@ -8,15 +8,14 @@ from sqlalchemy import Double, Index, String
 from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
-    NOW,
     FiniteFloat,
     RowId,
     StoreSchema,
     Str100,
     UtcDatetime,
-    utcnow,
+    created_at_field,
 )
-from sqlmodel_store.types import IdType, JSONDocument, UTCDateTime
+from sqlmodel_store.types import IdType, JSONDocument
 
 
 class StatBase(StoreSchema):
@@ -28,12 +27,7 @@ class StatBase(StoreSchema):
     extra_data: dict[str, Any] | None = Field(
         default=None, sa_type=JSONDocument, description="Free-form details of the sample."
     )
-    timestamp: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs=NOW,
-        description="When the sample was taken (UTC).",
-    )
+    timestamp: UtcDatetime = created_at_field("When the sample was taken (UTC).")
 
 
 # One sample of a user's stat; totals are sums, so concurrent increments never conflict.

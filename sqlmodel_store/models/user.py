@@ -7,15 +7,15 @@ from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
     FALSE,
-    NOW,
     Int64,
     StoreSchema,
     Str10,
     Str255,
     UtcDatetime,
-    utcnow,
+    created_at_field,
+    updated_at_field,
 )
-from sqlmodel_store.types import IdType, UTCDateTime
+from sqlmodel_store.types import IdType
 
 
 class UserBase(StoreSchema):
@@ -36,18 +36,8 @@ class UserBase(StoreSchema):
     language_code: Str10 | None = Field(
         default=None, sa_type=String(10), description="IETF language tag Telegram reported."
     )
-    created_at: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs=NOW,
-        description="When the user was first seen (UTC).",
-    )
-    updated_at: UtcDatetime = Field(
-        default_factory=utcnow,
-        sa_type=UTCDateTime,
-        sa_column_kwargs={**NOW, "onupdate": utcnow},
-        description="When the row last changed (UTC).",
-    )
+    created_at: UtcDatetime = created_at_field("When the user was first seen (UTC).")
+    updated_at: UtcDatetime = updated_at_field()
 
 
 # One row per Telegram user; `telegram_id` is the natural key every import merges on.

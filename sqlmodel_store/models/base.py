@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval, MaxLen
-from pydantic import AfterValidator, AllowInfNan, ConfigDict, field_validator
+from pydantic import AfterValidator, AllowInfNan, field_validator
 from sqlalchemy import false, func, text, true
 from sqlmodel import Field, SQLModel
 
@@ -111,9 +111,6 @@ class StoreSchema(SQLModel):
     PostgreSQL rejects NUL in text and UTF-8 cannot encode lone surrogates; rejecting them
     here gives one clear validation error instead of a driver error deep inside a batch.
     """
-
-    # An instance built with model_construct() skipped validation: check it again on write.
-    model_config = ConfigDict(revalidate_instances="always")  # type: ignore[assignment]
 
     @field_validator("*", mode="before")
     @classmethod

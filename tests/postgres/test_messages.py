@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 from sqlmodel_store import DuplicateKeyError, ForeignKeyError, Store
 from sqlmodel_store.models import Message
@@ -97,17 +98,26 @@ async def test_a_message_by_an_unknown_user_is_a_foreign_key_error(store: Store)
             await uow.messages.add(message(424242, 1))
 
 
-async def test_add_many_returns_rows_with_ids_and_defaults(store: Store) -> None:
+async def test_add_many_returns_the_new_ids_in_input_order(store: Store) -> None:
     user_id = await author(store)
     async with store.unit_of_work() as uow:
-        rows = await uow.messages.add_many(
-            [message(user_id, 1, message_type="photo", text=None), message(user_id, 2)]
+        ids = await uow.messages.add_many(
+            [message(user_id, 9, message_type="photo", text=None), message(user_id, 2)]
         )
         await uow.commit()
-    assert [r.message_type for r in rows] == ["photo", "text"]
-    assert all(r.id for r in rows)
     async with store.unit_of_work() as uow:
+        rows = [await uow.messages.get(row_id) for row_id in ids]
         assert await uow.messages.add_many([]) == []
+    assert [(r.message_id, r.message_type) for r in rows if r] == [(9, "photo"), (2, "text")]
+
+
+async def test_add_many_validates_mappings_before_sending_any(store: Store) -> None:
+    user_id = await author(store)
+    good = message(user_id, 1).model_dump()
+    async with store.unit_of_work() as uow:
+        with pytest.raises(ValidationError, match="chat_id"):
+            await uow.messages.add_many([good, {**good, "chat_id": 2**64}])
+        assert await uow.messages.history(SUPERGROUP) == []
 
 
 async def test_add_many_is_all_or_nothing_within_the_unit(store: Store) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import tuple_
+from sqlalchemy import literal, tuple_
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.models import Message, MessageCreate, MessageUpdate
 from sqlmodel_store.repositories.base import Repository
+from sqlmodel_store.types import IdType, UTCDateTime
 
 
 class HistoryPosition(Protocol):
@@ -49,10 +50,9 @@ class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
         """
         statement = select(Message).where(Message.chat_id == chat_id)
         if before is not None:
-            statement = statement.where(
-                tuple_(col(Message.timestamp), col(Message.id))
-                < tuple_(before.timestamp, before.id)
-            )
+            # Bound with the columns' own types: BIGINT ids, and UTC text on SQLite.
+            position = tuple_(literal(before.timestamp, UTCDateTime()), literal(before.id, IdType))
+            statement = statement.where(tuple_(col(Message.timestamp), col(Message.id)) < position)
         statement = statement.order_by(col(Message.timestamp).desc(), col(Message.id).desc())
         async with database_errors():
             newest_first = (await self._session.exec(statement.limit(limit))).all()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import text
 
 from sqlmodel_store import DuplicateKeyError, ForeignKeyError, Store
 from sqlmodel_store.models import Message
@@ -46,6 +47,25 @@ async def test_history_pages_back_with_before_until_the_start(store: Store) -> N
             before = page[0]
     assert [len(p) for p in pages] == [50, 50, 20]
     assert [n for p in reversed(pages) for n in p] == list(range(1, 121))
+
+
+async def test_history_pages_past_ids_beyond_32_bits(store: Store, backend: str) -> None:
+    user_id = await author(store)
+    first_id = 3_000_000_001
+    async with store.unit_of_work() as uow:
+        if backend == "postgres":
+            await uow.session.exec(text(f"ALTER SEQUENCE messages_id_seq RESTART WITH {first_id}"))
+            await uow.messages.add(message(user_id, 1))
+        else:  # SQLite numbers new rows after the largest id
+            row = Message.model_validate(message(user_id, 1))
+            row.id = first_id
+            uow.session.add(row)
+        await uow.messages.add_many(message(user_id, n) for n in range(2, 5))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        page = await uow.messages.history(SUPERGROUP, limit=2)
+        older = await uow.messages.history(SUPERGROUP, limit=2, before=page[0])
+    assert [m.id for m in older + page] == [first_id + n for n in range(4)]
 
 
 async def test_history_orders_equal_timestamps_by_insertion(store: Store) -> None:

@@ -117,26 +117,21 @@ async def test_neighbors_follow_links_both_ways_strongest_first(store: Store) ->
     async with store.unit_of_work() as uow:
         hub, a, b, c = [await uow.memories.add(memory(simple_content=s)) for s in "habc"]
         ids = {m.simple_content: m.id or 0 for m in (hub, a, b, c)}
+
+        def link(source: str, target: str, kind: str, strength: float = 1.0) -> MemoryLinkCreate:
+            return MemoryLinkCreate(
+                from_memory_id=ids[source],
+                to_memory_id=ids[target],
+                link_type=kind,
+                strength=strength,
+            )
+
         await uow.memory_links.add_many(
             [
-                MemoryLinkCreate(
-                    from_memory_id=ids["h"],
-                    to_memory_id=ids["a"],
-                    link_type="related",
-                    strength=0.2,
-                ),
-                MemoryLinkCreate(
-                    from_memory_id=ids["b"], to_memory_id=ids["h"], link_type="causes", strength=0.9
-                ),
-                MemoryLinkCreate(
-                    from_memory_id=ids["h"],
-                    to_memory_id=ids["a"],
-                    link_type="elaborates",
-                    strength=0.5,
-                ),
-                MemoryLinkCreate(
-                    from_memory_id=ids["a"], to_memory_id=ids["c"], link_type="related"
-                ),
+                link("h", "a", "related", 0.2),
+                link("b", "h", "causes", 0.9),
+                link("h", "a", "elaborates", 0.5),
+                link("a", "c", "related"),
             ]
         )
         await uow.commit()

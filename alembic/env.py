@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
+from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alembic import context
 from sqlmodel_store.engine import create_engine
 from sqlmodel_store.models import metadata
 from sqlmodel_store.settings import StoreSettings

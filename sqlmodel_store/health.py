@@ -70,7 +70,7 @@ def pool_stats(engine: AsyncEngine) -> PoolStats | None:
 async def _probe(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
-        return await connection.run_sync(migrations._current)
+        return await connection.run_sync(migrations.revision_of)
 
 
 async def check(engine: AsyncEngine, *, database: str, answer_within: float) -> HealthReport:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alembic import command
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.settings import StoreSettings
 
@@ -36,14 +36,15 @@ def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _current(connection: Connection) -> str | None:
+def revision_of(connection: Connection) -> str | None:
+    """The revision recorded in the database behind `connection` (None: never migrated)."""
     return MigrationContext.configure(connection).get_current_revision()
 
 
 async def current(engine: AsyncEngine) -> str | None:
     """The revision the database is at; None for a database never migrated."""
     async with database_errors(), engine.connect() as connection:
-        return await connection.run_sync(_current)
+        return await connection.run_sync(revision_of)
 
 
 def _run(connection: Connection, action: str, revision: str) -> None:

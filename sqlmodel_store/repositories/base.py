@@ -30,7 +30,7 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
 
     @staticmethod
     def _given(data: SQLModel | Mapping[str, Any]) -> dict[str, Any]:
-        """Only the fields the caller set: revalidating an instance marks every field set."""
+        """Only the fields the caller set (SQLModel's model_validate of an instance sets all)."""
         if isinstance(data, SQLModel):
             return data.model_dump(exclude_unset=True)
         return dict(data)
@@ -53,7 +53,8 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
             pydantic.ValidationError: the data breaks the schema; nothing was sent.
             DuplicateKeyError, ForeignKeyError, ConstraintError: the database refused it.
         """
-        row: TableT = self.table.model_validate(self._validated(data))
+        # Already validated: the table model is built without a second validation.
+        row: TableT = self.table(**self._validated(data).model_dump())
         self._session.add(row)
         async with database_errors():
             await self._session.flush()

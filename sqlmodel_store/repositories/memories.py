@@ -39,7 +39,7 @@ class MemoryRepository(Repository[Memory, MemoryCreate, MemoryUpdate]):
             ForeignKeyError: the memory or the category does not exist.
         """
         link = MemoryCategoryCreate(memory_id=memory_id, category_id=category_id)
-        self._session.add(MemoryCategory.model_validate(link))
+        self._session.add(MemoryCategory(**link.model_dump()))
         async with database_errors():
             await self._session.flush()
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval, MaxLen
-from pydantic import AfterValidator, AllowInfNan, field_validator
+from pydantic import AfterValidator, AllowInfNan, model_validator
 from sqlalchemy import false, func, text, true
 from sqlmodel import Field, SQLModel
 
@@ -80,29 +81,36 @@ def server_default(value: int | float | str) -> dict[str, Any]:
     return {"server_default": text(literal)}
 
 
+# PostgreSQL text cannot hold NUL, and UTF-8 cannot encode a lone surrogate.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _text_problem(value: str) -> str | None:
-    if "\x00" in value:
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
         return "contains a NUL character (\\x00), which PostgreSQL text cannot store"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate, which is not valid UTF-8"
-    return None
+    return "contains a lone surrogate, which is not valid UTF-8"
 
 
-def _check_text(value: Any) -> Any:
-    if isinstance(value, str):
-        problem = _text_problem(value)
+def _first_problem(value: Any) -> str | None:
+    kind = value.__class__
+    if kind is str:
+        return _text_problem(value)
+    if kind is dict:
+        items: Any = (part for pair in value.items() for part in pair)
+    elif kind is list or kind is tuple:
+        items = value
+    elif isinstance(value, str):
+        return _text_problem(value)
+    else:
+        return None
+    for item in items:
+        problem = _first_problem(item)
         if problem:
-            raise ValueError(problem)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_text(item)
-    return value
+            return problem
+    return None
 
 
 class StoreSchema(SQLModel):
@@ -110,9 +118,15 @@ class StoreSchema(SQLModel):
 
     PostgreSQL rejects NUL in text and UTF-8 cannot encode lone surrogates; rejecting them
     here gives one clear validation error instead of a driver error deep inside a batch.
+    One check per record (not a validator per field) keeps bulk validation fast.
     """
 
-    @field_validator("*", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _storable_text(cls, value: Any) -> Any:
-        return _check_text(value)
+    def _storable_text(cls, data: Any) -> Any:
+        fields = data if isinstance(data, dict) else getattr(data, "__dict__", {})
+        for name, value in fields.items():
+            problem = _first_problem(value)
+            if problem:
+                raise ValueError(f"{name} {problem}")
+        return data

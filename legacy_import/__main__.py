@@ -1,0 +1,5 @@
+import sys
+
+from legacy_import.cli import main
+
+sys.exit(main())

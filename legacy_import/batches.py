@@ -1,0 +1,91 @@
+"""Cutting a part's records into batches, and preparing the batches a worker owns.
+
+Every worker reads the whole part and cuts it at the same places (rows or bytes reached), so
+batch `k` is prepared by worker `k % workers` without any coordination; the loader takes them
+back in order. Preparing (mapping and validating) is where the CPU goes, hence the split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from legacy_import.layouts import TableRule
+from legacy_import.mapping import RecordMapper
+from legacy_import.records import Mapped, RawRecord, Rejected
+from legacy_import.sources import Source
+from legacy_import.targets import targets
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    rows: int
+    bytes: int
+
+
+@dataclass(slots=True)
+class Batch:
+    """A prepared batch: valid rows (references still legacy ids) and the rejects."""
+
+    part: str
+    target: str
+    index: int
+    last_position: int
+    read: int = 0
+    size: int = 0
+    legacy_ids: list[int | None] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)
+    rejects: list[Rejected] = field(default_factory=list)
+
+    def add(self, outcome: Mapped | Rejected, columns: tuple[str, ...]) -> None:
+        if isinstance(outcome, Rejected):
+            self.rejects.append(outcome)
+            return
+        self.legacy_ids.append(outcome.legacy_id)
+        values = outcome.values
+        self.rows.append(tuple(values[name] for name in columns))
+        self.positions.append(outcome.position)
+        self.locations.append(outcome.location)
+
+
+def cut(records: Iterator[RawRecord], limits: Limits) -> Iterator[list[RawRecord]]:
+    """Consecutive records, cut when a batch reaches its row or byte limit."""
+    chunk: list[RawRecord] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        size += record.size
+        if len(chunk) >= limits.rows or size >= limits.bytes:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def prepare(
+    source: Source,
+    part: str,
+    rule: TableRule,
+    *,
+    after: int,
+    limits: Limits,
+    zone: tzinfo,
+    worker: int = 0,
+    workers: int = 1,
+) -> Iterator[Batch]:
+    """The batches of one part that belong to `worker`, mapped and validated."""
+    target = targets()[rule.target]
+    mapper = RecordMapper(rule, target, zone)
+    for index, chunk in enumerate(cut(source.read(part, after=after), limits)):
+        if index % workers != worker:
+            continue
+        batch = Batch(chunk[0].part, rule.target, index, chunk[-1].position)
+        for raw in chunk:
+            batch.read += 1
+            batch.size += raw.size
+            batch.add(mapper.map(raw), target.columns)
+        yield batch

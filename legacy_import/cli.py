@@ -1,0 +1,213 @@
+"""`python -m legacy_import`: argument parsing into a frozen config, and exit codes.
+
+0 everything imported; 1 some records rejected (or the run stopped early); 2 usage or an
+unknown layout; 3 fatal (database unreachable, schema not at head, source unreadable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Console
+
+from legacy_import import commands
+from legacy_import.pipeline import FatalImportError, RunConfig, run_import
+from legacy_import.progress import LineProgress, Progress, RichProgress
+from legacy_import.results import show_summary
+from legacy_import.sources import FORMATS, SourceError
+from legacy_import.workers import PreparationError
+from sqlmodel_store import StoreError, StoreSettings
+from sqlmodel_store.settings import mask_passwords
+
+USAGE, FATAL = 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"{self.prog}: error: {mask_passwords(message)}\n")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {text!r} (try Europe/Moscow)"
+        ) from error
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m legacy_import",
+        description="Move a bot's legacy JSON and SQLite data into the store, losing nothing: "
+        "every record is imported or written to the rejects file with the reason.",
+        epilog="Exit codes: 0 all imported, 1 some records rejected, 2 usage or unknown "
+        "layout, 3 fatal error. The database comes from --database-url, else DATABASE_URL, "
+        "else the embedded sqlite+aiosqlite:///./store.db.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands_ = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands_.add_parser(
+        "run",
+        help="import sources into the database (again: safely; after a kill: resumes)",
+        description="Import legacy sources. Running it again adds nothing; after a kill it "
+        "continues after the last committed batch.",
+    )
+    run.add_argument(
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SOURCE",
+        help="a legacy SQLite file, a JSON/JSONL file or a directory of them",
+    )
+    run.add_argument("--database-url", help="target database (default: DATABASE_URL or ./store.db)")
+    run.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="source kind (default: detected from the content)",
+    )
+    run.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=5000,
+        help="records per batch (default 5000; batches also stop at 8 MB)",
+    )
+    run.add_argument(
+        "--max-rejects",
+        type=int,
+        metavar="N",
+        help="stop with exit 1 once more than N records were rejected",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate and count what would be inserted, writing nothing",
+    )
+    run.add_argument(
+        "--rejects",
+        type=Path,
+        default=Path("rejects.jsonl"),
+        metavar="FILE",
+        help="where rejected records go, one JSON line each (default rejects.jsonl)",
+    )
+    run.add_argument(
+        "--report", type=Path, metavar="FILE.json", help="also write the summary as JSON"
+    )
+    run.add_argument(
+        "--timezone",
+        type=_zone,
+        default="UTC",
+        help="zone of timestamps that carry none (default UTC)",
+    )
+    run.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="one-line progress updates instead of a live display",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes preparing batches (0: in this process; default 2)",
+    )
+
+    inspect = commands_.add_parser(
+        "inspect", help="show the detected layout, tables and counts; writes nothing"
+    )
+    inspect.add_argument("source", type=Path, metavar="SOURCE")
+    inspect.add_argument("--format", choices=FORMATS, default="auto")
+
+    verify = commands_.add_parser(
+        "verify", help="compare a source with the database: counts and content digests"
+    )
+    verify.add_argument("source", type=Path, metavar="SOURCE")
+    verify.add_argument(
+        "--database-url", help="target database (default: DATABASE_URL or ./store.db)"
+    )
+    verify.add_argument("--format", choices=FORMATS, default="auto")
+    verify.add_argument("--timezone", type=_zone, default="UTC")
+
+    export = commands_.add_parser(
+        "export", help="write the store as canonical JSONL, one file per table"
+    )
+    export.add_argument(
+        "--database-url", help="database to export (default: DATABASE_URL or ./store.db)"
+    )
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="directory for <table>.jsonl files"
+    )
+    return parser
+
+
+def _settings(url: str | None) -> StoreSettings:
+    return StoreSettings(database_url=url) if url else StoreSettings()
+
+
+async def _run(args: argparse.Namespace, console: Console) -> int:
+    config = RunConfig(
+        sources=tuple(args.sources),
+        settings=_settings(args.database_url),
+        fmt=args.format,
+        batch_rows=args.batch_size,
+        max_rejects=args.max_rejects,
+        dry_run=args.dry_run,
+        rejects_path=args.rejects,
+        timezone=args.timezone,
+        workers=max(args.workers, 0),
+    )
+    live = console.is_terminal and not args.no_progress
+    progress: Progress = RichProgress(console) if live else LineProgress()
+    result = await run_import(config, progress)
+    show_summary(result, console)
+    if args.report:
+        result.write_report(args.report)
+    return result.exit_code
+
+
+async def _dispatch(args: argparse.Namespace, console: Console) -> int:
+    if args.command == "run":
+        return await _run(args, console)
+    if args.command == "inspect":
+        return commands.inspect_source(args.source, args.format, console)
+    if args.command == "verify":
+        return await commands.verify(
+            args.source, args.format, _settings(args.database_url), args.timezone, console
+        )
+    return await commands.export(_settings(args.database_url), args.out, console)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console()
+    errors = Console(stderr=True)
+    try:
+        return asyncio.run(_dispatch(args, console))
+    except (FatalImportError, SourceError, StoreError, PreparationError, OSError) as error:
+        code = getattr(error, "code", FATAL)
+        if args.debug:
+            errors.print(mask_passwords(traceback.format_exc()), markup=False, highlight=False)
+            if isinstance(error, PreparationError):
+                errors.print(mask_passwords(error.details), markup=False, highlight=False)
+        errors.print(f"error: {mask_passwords(str(error))}", markup=False, highlight=False)
+        return code
+    except KeyboardInterrupt:
+        errors.print("interrupted: committed batches stay; run the same command to resume")
+        return FATAL

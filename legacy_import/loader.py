@@ -1,0 +1,291 @@
+"""The only module that writes: one transaction per batch holds its rows, its rejects, the
+legacy-id map and the checkpoint, so a killed import resumes exactly after its last commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from legacy_import.batches import Batch
+from legacy_import.plan import Plan
+from legacy_import.records import Rejected
+from legacy_import.targets import targets
+from legacy_import.writers import writer_for
+from sqlmodel_store.models import ImportCheckpoint, ImportKey, ImportReject, ImportSource
+
+SOURCES: Table = ImportSource.__table__  # type: ignore[attr-defined]
+CHECKPOINTS: Table = ImportCheckpoint.__table__  # type: ignore[attr-defined]
+KEYS: Table = ImportKey.__table__  # type: ignore[attr-defined]
+REJECTS: Table = ImportReject.__table__  # type: ignore[attr-defined]
+
+# Raw records of a part at the given positions, as JSON text, for rejects found while loading.
+RecordFetcher = Callable[[str, list[int]], dict[int, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    position: int
+    finished: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    read: int
+    inserted: int
+    existing: int
+    rejects: list[Rejected]
+
+
+class Loader:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        source_id: int,
+        *,
+        sourced: set[str],
+        keep_ids: dict[str, bool],
+        fetch: RecordFetcher,
+        nested: bool = False,
+    ) -> None:
+        self._conn = conn
+        self._source_id = source_id
+        self._sourced = sourced
+        self._keep_ids = keep_ids
+        self._fetch = fetch
+        self._writer = writer_for(conn)
+        self._nested = nested
+
+    def _insert(self, table: Table) -> Any:
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    async def load(self, batch: Batch) -> Outcome:
+        """Write one prepared batch and advance its part's checkpoint, all or nothing."""
+        async with _transaction(self._conn, nested=self._nested):
+            plan = Plan(batch, targets()[batch.target])
+            await self._mark_known(plan)
+            await self._assign_ids(plan)
+            for column, referenced in plan.target.references.items():
+                await self._resolve(plan, column, referenced)
+            inserted = await self._write(plan)
+            rejects = batch.rejects + await self._loader_rejects(plan)
+            await self._record_keys(plan)
+            await self._record_rejects(batch.part, rejects)
+            await self._advance(batch, inserted, plan.existing(inserted), len(rejects))
+            await self._writer.after_batch(plan.target)
+        return Outcome(batch.read, inserted, plan.existing(inserted), rejects)
+
+    async def _map_lookup(self, table: str, legacy: Iterable[int]) -> dict[int, int]:
+        wanted = list({value for value in legacy if value is not None})
+        if not wanted:
+            return {}
+        rows = await self._conn.execute(
+            select(KEYS.c.legacy_id, KEYS.c.target_id).where(
+                KEYS.c.source_id == self._source_id,
+                KEYS.c.target_table == table,
+                KEYS.c.legacy_id.in_(wanted),
+            )
+        )
+        return {legacy_id: target_id for legacy_id, target_id in rows}
+
+    async def _mark_known(self, plan: Plan) -> None:
+        """Records this source delivered before, or whose natural key the store already has."""
+        plan.mark_duplicates()
+        target = plan.target
+        if target.mapped:
+            known = await self._map_lookup(target.name, plan.pending_legacy_ids())
+            plan.mark_existing(lambda i: known.get(plan.legacy_ids[i]))  # type: ignore[arg-type]
+        if target.mapped and len(target.natural_key) == 1:
+            column = target.natural_key[0]
+            index = plan.columns.index(column)
+            values = {plan.rows[i][index] for i in plan.pending()}
+            table = target.table
+            found = (
+                dict(
+                    (
+                        await self._conn.execute(
+                            select(table.c[column], table.c.id).where(table.c[column].in_(values))
+                        )
+                    )
+                    .tuples()
+                    .all()
+                )
+                if values
+                else {}
+            )
+            plan.mark_existing(lambda i: found.get(plan.rows[i][index]), remember=True)
+
+    async def _assign_ids(self, plan: Plan) -> None:
+        """Keep legacy ids that are free; number the rest after the largest id in use."""
+        target = plan.target
+        if not target.has_id:
+            return
+        table = target.table
+        keep = self._keep_ids.get(target.name, True)
+        wanted = [plan.legacy_ids[i] for i in plan.pending()] if keep else []
+        candidates = [value for value in wanted if value is not None and value > 0]
+        taken: set[int] = set()
+        if candidates:
+            result = await self._conn.execute(select(table.c.id).where(table.c.id.in_(candidates)))
+            taken = set(result.scalars())
+        largest = (await self._conn.execute(select(func.max(table.c.id)))).scalar() or 0
+        plan.assign_ids(keep, taken, max([largest, *candidates]))
+
+    async def _resolve(self, plan: Plan, column: str, referenced: str) -> None:
+        index = plan.columns.index(column)
+        values = {plan.rows[i][index] for i in plan.pending()} - {None}
+        if not values:
+            return
+        local = plan.local_ids() if referenced == plan.target.name else {}
+        if referenced in self._sourced:
+            resolved = {**await self._map_lookup(referenced, values - set(local)), **local}
+            missing = "no {table} record with id {value} was imported from this source"
+        else:
+            table = targets()[referenced].table
+            result = await self._conn.execute(select(table.c.id).where(table.c.id.in_(values)))
+            resolved = {value: value for value in result.scalars()}
+            missing = "{table} row {value} does not exist in the store"
+        plan.remap(index, resolved, column, referenced, missing)
+
+    async def _write(self, plan: Plan) -> int:
+        columns, rows = plan.rows_to_write()
+        if not rows:
+            return 0
+        count, ids = await self._writer.write(
+            plan.target, columns, rows, want_ids=plan.target.mapped
+        )
+        if plan.target.mapped:
+            plan.mark_conflicts(ids)
+        return count
+
+    async def _loader_rejects(self, plan: Plan) -> list[Rejected]:
+        problems = plan.problems()
+        if not problems:
+            return []
+        records = self._fetch(plan.batch.part, [plan.positions[i] for i in problems])
+        return [
+            Rejected(
+                plan.batch.part,
+                plan.positions[i],
+                plan.locations[i],
+                records.get(plan.positions[i], "{}"),
+                reason,
+            )
+            for i, reason in problems.items()
+        ]
+
+    async def _record_keys(self, plan: Plan) -> None:
+        rows = [
+            {
+                "source_id": self._source_id,
+                "target_table": plan.target.name,
+                "legacy_id": legacy_id,
+                "target_id": target_id,
+            }
+            for legacy_id, target_id in plan.new_keys()
+        ]
+        if rows:
+            await self._conn.execute(self._insert(KEYS).on_conflict_do_nothing(), rows)
+
+    async def _record_rejects(self, part: str, rejects: list[Rejected]) -> None:
+        rows = [
+            {
+                "source_id": self._source_id,
+                "part": part,
+                "position": reject.position,
+                "location": reject.location,
+                "record": reject.record,
+                "reason": reject.reason,
+            }
+            for reject in rejects
+        ]
+        if rows:
+            await self._conn.execute(self._insert(REJECTS).on_conflict_do_nothing(), rows)
+
+    async def finish_part(self, part: str, target: str, after: int) -> None:
+        """The part was read to its end: mark it finished (its position stays)."""
+        async with _transaction(self._conn, nested=self._nested):
+            statement = self._insert(CHECKPOINTS).values(
+                source_id=self._source_id,
+                part=part,
+                target_table=target,
+                position=after,
+                finished=True,
+                rows_read=0,
+                inserted=0,
+                existing=0,
+                rejected=0,
+            )
+            await self._conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["source_id", "part"],
+                    set_={"finished": True, "updated_at": func.now()},
+                )
+            )
+
+    async def _advance(self, batch: Batch, inserted: int, existing: int, rejected: int) -> None:
+        statement = self._insert(CHECKPOINTS).values(
+            source_id=self._source_id,
+            part=batch.part,
+            target_table=batch.target,
+            position=batch.last_position,
+            finished=False,
+            rows_read=batch.read,
+            inserted=inserted,
+            existing=existing,
+            rejected=rejected,
+        )
+        excluded = statement.excluded
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["source_id", "part"],
+                set_={
+                    "position": excluded.position,
+                    "finished": False,
+                    "rows_read": CHECKPOINTS.c.rows_read + excluded.rows_read,
+                    "inserted": CHECKPOINTS.c.inserted + excluded.inserted,
+                    "existing": CHECKPOINTS.c.existing + excluded.existing,
+                    "rejected": CHECKPOINTS.c.rejected + excluded.rejected,
+                    "updated_at": func.now(),
+                },
+            )
+        )
+
+
+def _transaction(conn: AsyncConnection, *, nested: bool) -> Any:
+    """A batch's transaction; in a dry run, a savepoint inside the run's rolled-back one."""
+    return conn.begin_nested() if nested else conn.begin()
+
+
+async def register_source(
+    conn: AsyncConnection, key: str, layout: str, *, nested: bool = False
+) -> int:
+    """The id of this source in the bookkeeping, registering it on first sight."""
+    async with _transaction(conn, nested=nested):
+        found = (
+            await conn.execute(select(SOURCES.c.id).where(SOURCES.c.source_key == key))
+        ).scalar()
+        if found is not None:
+            return int(found)
+        result = await conn.execute(
+            SOURCES.insert().values(source_key=key, layout=layout).returning(SOURCES.c.id)
+        )
+        return int(result.scalar_one())
+
+
+async def read_checkpoints(
+    conn: AsyncConnection, source_id: int, *, nested: bool = False
+) -> dict[str, Checkpoint]:
+    async with _transaction(conn, nested=nested):
+        rows = await conn.execute(
+            select(CHECKPOINTS.c.part, CHECKPOINTS.c.position, CHECKPOINTS.c.finished).where(
+                CHECKPOINTS.c.source_id == source_id
+            )
+        )
+        return {part: Checkpoint(position, finished) for part, position, finished in rows}

@@ -1,0 +1,218 @@
+"""One import run: check the schema, then stream each source's parts through the workers
+into the loader, in dependency order, resuming every part after its checkpoint.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from legacy_import.batches import Limits
+from legacy_import.layouts import Layout, detect_layout
+from legacy_import.loader import Loader, read_checkpoints, register_source
+from legacy_import.progress import Progress
+from legacy_import.records import record_text
+from legacy_import.rejects import count_rejects, write_rejects
+from legacy_import.results import RunResult
+from legacy_import.sources import Part, Source, SourceSpec, detect, open_source
+from legacy_import.targets import targets
+from legacy_import.workers import Preparers, Task
+from sqlmodel_store import Store, StoreSettings, migrations
+
+
+class FatalImportError(Exception):
+    """The import cannot go on; the message says what to do. `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 3) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    sources: tuple[Path, ...]
+    settings: StoreSettings
+    fmt: str = "auto"
+    batch_rows: int = 5000
+    batch_bytes: int = 8_000_000
+    max_rejects: int | None = None
+    dry_run: bool = False
+    rejects_path: Path = Path("rejects.jsonl")
+    timezone: str = "UTC"
+    workers: int = 2
+
+
+class TooManyRejectsError(Exception):
+    """More records were rejected than `--max-rejects` allows."""
+
+
+def open_layout(spec: SourceSpec) -> tuple[Source, Layout, list[Part]]:
+    source = open_source(spec)
+    parts = source.parts()
+    layout = detect_layout(spec.kind, parts)
+    if layout is None:
+        source.close()
+        found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
+        raise FatalImportError(
+            f"{spec.path}: no known layout matches what it holds: {found}. "
+            f"Run `python -m legacy_import inspect {spec.path}` to see it in full.",
+            code=2,
+        )
+    return source, layout, parts
+
+
+async def _schema_state(store: Store) -> tuple[str | None, bool]:
+    async with store.engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: sa_inspect(sync).get_table_names())
+        revision = await conn.run_sync(migrations.revision_of)
+    return revision, bool(names)
+
+
+async def prepare_schema(store: Store) -> bool:
+    """Migrate an empty database; refuse one behind or ahead of head. True: schema created."""
+    revision, has_tables = await _schema_state(store)
+    head = migrations.head()
+    if revision == head:
+        return False
+    if revision is None and not has_tables:
+        await store.upgrade()
+        return True
+    state = f"at revision {revision}" if revision else "not empty but has no migration revision"
+    raise FatalImportError(
+        f"the target database is {state}, not at head {head}; run "
+        "`python -m sqlmodel_store upgrade` with the same DATABASE_URL first "
+        "(the import never changes an existing schema by itself)"
+    )
+
+
+@asynccontextmanager
+async def _target(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
+    """The store to load into; a dry run on an empty database uses a scratch copy."""
+    store = Store(config.settings)
+    try:
+        revision, has_tables = await _schema_state(store)
+        if config.dry_run and revision is None and not has_tables:
+            await store.dispose()
+            with tempfile.TemporaryDirectory(prefix="legacy_import-dry-") as scratch:
+                url = f"sqlite+aiosqlite:///{Path(scratch) / 'dry-run.db'}"
+                store = Store(StoreSettings(database_url=url))
+                await store.upgrade()
+                yield store
+                return
+        result.schema_created = await prepare_schema(store)
+        yield store
+    finally:
+        await store.dispose()
+
+
+async def run_import(config: RunConfig, progress: Progress) -> RunResult:
+    result = RunResult(dry_run=config.dry_run)
+    started = time.monotonic()
+    specs = [detect(path, config.fmt) for path in config.sources]
+    async with _target(config, result) as store, store.engine.connect() as conn:
+        source_ids = []
+        outer = await conn.begin() if config.dry_run else None
+        try:
+            for spec in specs:
+                source_ids.append(await _run_source(conn, spec, config, progress, result))
+        except TooManyRejectsError as stop:
+            result.stopped = str(stop)
+        finally:
+            progress.stop()
+            if source_ids:
+                result.rejects_total = await count_rejects(conn, source_ids)
+                if not config.dry_run and result.rejects_total:
+                    await write_rejects(conn, source_ids, config.rejects_path)
+                    result.rejects_file = str(config.rejects_path)
+            if outer is not None:
+                await outer.rollback()
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+async def _lock(conn: AsyncConnection, key: str) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    in_run_transaction = conn.in_transaction()
+    locked = await conn.scalar(
+        text("SELECT pg_try_advisory_lock(hashtextextended(:k, 0))"), {"k": key}
+    )
+    if not in_run_transaction:
+        await conn.commit()
+    if not locked:
+        raise FatalImportError(f"another import of {key} is running; wait for it to finish")
+
+
+async def _run_source(
+    conn: AsyncConnection,
+    spec: SourceSpec,
+    config: RunConfig,
+    progress: Progress,
+    result: RunResult,
+) -> int:
+    source, layout, parts = open_layout(spec)
+    await _lock(conn, spec.key)
+    result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
+    source_id = await register_source(conn, spec.key, layout.name, nested=config.dry_run)
+    order = list(targets())
+    ruled = [(part, rule) for part in parts if (rule := layout.rule_for(part))]
+    ruled.sort(key=lambda pair: order.index(pair[1].target))
+    if spec.kind == "json":
+        unread = [part.name for part in parts if not layout.rule_for(part)]
+        result.skipped_parts.extend(f"{spec.path.name}: {name}" for name in unread)
+    loader = Loader(
+        conn,
+        source_id,
+        sourced={rule.target for _, rule in ruled},
+        keep_ids={rule.target: rule.keep_ids for _, rule in ruled},
+        fetch=lambda part, positions: _fetch(source, part, positions),
+        nested=config.dry_run,
+    )
+    checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
+    limits = Limits(config.batch_rows, config.batch_bytes)
+    rejected_this_run = 0
+    try:
+        with Preparers(spec, config.workers) as preparers:
+            for part, rule in ruled:
+                after = checkpoints[part.name].position if part.name in checkpoints else 0
+                counts = result.counts(rule.target)
+                progress.start(f"{part.name} → {rule.target}", rows=part.rows)
+                task = Task(part.name, rule, after, limits, config.timezone)
+                async for batch in preparers.batches(task):
+                    outcome = await loader.load(batch)
+                    counts.read += outcome.read
+                    counts.inserted += outcome.inserted
+                    counts.existing += outcome.existing
+                    counts.rejected += len(outcome.rejects)
+                    rejected_this_run += len(outcome.rejects)
+                    progress.advance(rows=batch.read, size=batch.size)
+                    if config.max_rejects is not None and rejected_this_run > config.max_rejects:
+                        raise TooManyRejectsError(
+                            f"more than {config.max_rejects} records were rejected "
+                            "(--max-rejects); what was committed stays, and running the same "
+                            "command again resumes after it"
+                        )
+                await loader.finish_part(part.name, rule.target, after)
+    finally:
+        source.close()
+    return source_id
+
+
+def _fetch(source: Source, part: str, positions: list[int]) -> dict[int, str]:
+    """The raw records at these positions (one pass over the batch's range)."""
+    wanted = set(positions)
+    found: dict[int, str] = {}
+    for raw in source.read(part, after=min(positions) - 1):
+        if raw.position in wanted:
+            found[raw.position] = record_text(raw.data)
+        if raw.position >= max(positions):
+            break
+    return found

@@ -1,0 +1,132 @@
+"""The decisions about one batch, as plain data: which records are new, which are already
+present, which are rejected and why, which id each new row gets, where references point.
+
+The loader asks the database the questions; this module keeps the answers. Pure logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from legacy_import.batches import Batch
+from legacy_import.targets import Target
+
+NEW = ""
+EXISTING = "existing"
+REMEMBERED = "existing, remembered"
+
+
+class Plan:
+    def __init__(self, batch: Batch, target: Target) -> None:
+        self.batch = batch
+        self.target = target
+        self.columns = list(target.columns)
+        self.rows: list[list[Any]] = [list(row) for row in batch.rows]
+        self.legacy_ids = batch.legacy_ids
+        self.positions = batch.positions
+        self.locations = batch.locations
+        # NEW, EXISTING, REMEMBERED, or the reason the record is rejected.
+        self.status = [NEW] * len(self.rows)
+        self.ids: list[int | None] = [None] * len(self.rows)
+        self.written: set[int] = set()
+
+    def pending(self) -> list[int]:
+        return [i for i, status in enumerate(self.status) if status == NEW]
+
+    def pending_legacy_ids(self) -> list[int]:
+        return [v for i in self.pending() if (v := self.legacy_ids[i]) is not None]
+
+    def mark_duplicates(self) -> None:
+        """A natural key seen twice in one batch: the second record is rejected."""
+        key = self.target.natural_key
+        if not key:
+            return
+        indexes = [self.columns.index(column) for column in key]
+        first: dict[tuple[Any, ...], int] = {}
+        for i in self.pending():
+            value = tuple(self.rows[i][j] for j in indexes)
+            if value in first:
+                shown = ", ".join(f"{c}={v!r}" for c, v in zip(key, value, strict=True))
+                self.status[i] = f"duplicate of {self.locations[first[value]]} ({shown})"
+            else:
+                first[value] = i
+
+    def mark_existing(self, lookup: Callable[[int], int | None], *, remember: bool = False) -> None:
+        """Records whose row is already in the store; `remember` records the legacy id's row."""
+        for i in self.pending():
+            found = lookup(i)
+            if found is not None:
+                self.status[i] = REMEMBERED if remember else EXISTING
+                self.ids[i] = found
+
+    def assign_ids(self, keep: bool, taken: set[int], largest: int) -> None:
+        for i in self.pending():
+            legacy = self.legacy_ids[i]
+            if keep and legacy is not None and legacy > 0 and legacy not in taken:
+                self.ids[i] = legacy
+                taken.add(legacy)
+            else:
+                largest += 1
+                self.ids[i] = largest
+
+    def local_ids(self) -> dict[int, int]:
+        """Legacy id → new id of this batch's rows, for references inside one table."""
+        found: dict[int, int] = {}
+        for i in self.pending():
+            legacy, new = self.legacy_ids[i], self.ids[i]
+            if legacy is not None and new is not None:
+                found[legacy] = new
+        return found
+
+    def remap(
+        self, index: int, resolved: dict[int, int], column: str, table: str, missing: str
+    ) -> None:
+        for i in self.pending():
+            value = self.rows[i][index]
+            if value is None:
+                continue
+            if value in resolved:
+                self.rows[i][index] = resolved[value]
+            else:
+                self.status[i] = f"{column}: " + missing.format(table=table, value=value)
+
+    def rows_to_write(self) -> tuple[list[str], list[tuple[Any, ...]]]:
+        pending = self.pending()
+        if self.target.has_id:
+            return ["id", *self.columns], [(self.ids[i], *self.rows[i]) for i in pending]
+        return self.columns, [tuple(self.rows[i]) for i in pending]
+
+    def mark_conflicts(self, inserted: set[int]) -> None:
+        """New rows the database skipped: they clash with a row on another unique key."""
+        for i in self.pending():
+            if self.ids[i] in inserted:
+                self.written.add(i)
+            else:
+                self.status[i] = "conflicts with an existing row on a unique key"
+
+    def problems(self) -> dict[int, str]:
+        return {
+            i: status
+            for i, status in enumerate(self.status)
+            if status not in (NEW, EXISTING, REMEMBERED)
+        }
+
+    def existing(self, inserted: int) -> int:
+        known = sum(1 for status in self.status if status in (EXISTING, REMEMBERED))
+        if self.target.mapped:
+            return known
+        return known + len(self.pending()) - inserted
+
+    def new_keys(self) -> list[tuple[int, int]]:
+        """(legacy id, store id) pairs to remember for this batch."""
+        if not self.target.mapped:
+            return []
+        pairs = []
+        for i, status in enumerate(self.status):
+            legacy, new = self.legacy_ids[i], self.ids[i]
+            if legacy is None or new is None:
+                continue
+            if status == REMEMBERED or (status == NEW and i in self.written):
+                pairs.append((legacy, new))
+        return pairs

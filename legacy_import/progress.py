@@ -1,0 +1,103 @@
+"""Progress of a long import: a live rich display on a terminal, one line at a time otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Protocol, TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import (
+    Progress as RichBar,
+)
+
+
+class Progress(Protocol):
+    def start(self, label: str, *, rows: int | None) -> None: ...
+
+    def advance(self, *, rows: int, size: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class RichProgress:
+    """Rows (of the known total), bytes read, rate and time left for the current part."""
+
+    def __init__(self, console: Console) -> None:
+        self._bar = RichBar(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TextColumn("{task.fields[megabytes]:.1f} MB"),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: TaskID | None = None
+        self._bytes = 0
+
+    def start(self, label: str, *, rows: int | None) -> None:
+        if self._task is None:
+            self._bar.start()
+        self._bytes = 0
+        self._task = self._bar.add_task(label, total=rows, megabytes=0.0)
+
+    def advance(self, *, rows: int, size: int) -> None:
+        if self._task is not None:
+            self._bytes += size
+            self._bar.update(self._task, advance=rows, megabytes=self._bytes / 1e6)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._bar.stop()
+
+
+class LineProgress:
+    """Periodic one-line updates, for logs and pipes."""
+
+    def __init__(self, stream: TextIO = sys.stderr, every: float = 2.0) -> None:
+        self._stream = stream
+        self._every = every
+        self._label = ""
+        self._rows = 0
+        self._bytes = 0
+        self._total: int | None = None
+        self._started = self._last = time.monotonic()
+
+    def start(self, label: str, *, rows: int | None) -> None:
+        self._label, self._total, self._rows, self._bytes = label, rows, 0, 0
+        self._started = self._last = time.monotonic()
+
+    def advance(self, *, rows: int, size: int) -> None:
+        self._rows += rows
+        self._bytes += size
+        now = time.monotonic()
+        if now - self._last >= self._every:
+            self._last = now
+            self._print(now)
+
+    def _print(self, now: float) -> None:
+        rate = self._rows / max(now - self._started, 1e-9)
+        of = f"/{self._total:,}" if self._total is not None else ""
+        left = ""
+        if self._total and rate > 0:
+            left = f", about {max(self._total - self._rows, 0) / rate:.0f} s left"
+        print(
+            f"{self._label}: {self._rows:,}{of} rows, {self._bytes / 1e6:.1f} MB, "
+            f"{rate:,.0f} rows/s{left}",
+            file=self._stream,
+            flush=True,
+        )
+
+    def stop(self) -> None:
+        """Nothing to tear down: each line stands alone."""

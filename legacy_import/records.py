@@ -1,0 +1,62 @@
+"""The values that travel between the stages of an import: read → mapped or rejected → loaded."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One legacy record as a source read it, with where it was found.
+
+    `position` grows strictly within a part (rowid, line or record number), so a checkpoint
+    is one number. `problem` is set when the source could not read the record cleanly.
+    """
+
+    part: str
+    position: int
+    location: str
+    data: dict[str, Any]
+    size: int
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that will not be imported, and why."""
+
+    part: str
+    position: int
+    location: str
+    record: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A validated record: its values for the target table, references still legacy ids."""
+
+    position: int
+    location: str
+    legacy_id: int | None
+    values: dict[str, Any]
+    explicit: frozenset[str] = field(default_factory=frozenset)
+
+
+def record_text(data: dict[str, Any]) -> str:
+    """The record as read, as JSON that any database can store (ASCII, escapes kept)."""
+    return json.dumps(data, ensure_ascii=True, default=repr)
+
+
+def estimated_size(data: dict[str, Any]) -> int:
+    """Roughly the bytes a record occupies, to bound batches by memory, not only by rows."""
+    size = 16
+    for value in data.values():
+        size += len(value) + 8 if isinstance(value, str | bytes) else 16
+    return size
+
+
+def rejected(raw: RawRecord, reason: str) -> Rejected:
+    return Rejected(raw.part, raw.position, raw.location, record_text(raw.data), reason)

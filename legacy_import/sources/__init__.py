@@ -1,0 +1,85 @@
+"""Legacy sources: each yields raw records with their position, and knows nothing of the store.
+
+A source is described by a picklable `SourceSpec`, so worker processes can open it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from legacy_import.records import RawRecord
+
+SourceKind = Literal["sqlite", "json"]
+FORMATS = ("auto", "sqlite", "json")
+
+
+class SourceError(Exception):
+    """The source cannot be read at all; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    kind: SourceKind
+    path: Path
+
+    @property
+    def key(self) -> str:
+        """Identity of the source across runs: its kind and absolute path."""
+        return f"{self.kind}:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A legacy table or file: the unit that maps to one target table."""
+
+    name: str
+    stem: str
+    columns: tuple[str, ...]
+    rows: int | None
+    size: int
+
+
+class Source(Protocol):
+    spec: SourceSpec
+
+    def parts(self) -> list[Part]: ...
+
+    def read(self, part: str, *, after: int) -> Iterator[RawRecord]: ...
+
+    def close(self) -> None: ...
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def detect(path: Path, fmt: str = "auto") -> SourceSpec:
+    """Which kind of source `path` is, from its content (not its name)."""
+    resolved = path.expanduser().resolve()
+    if not resolved.exists():
+        raise SourceError(f"{path} does not exist; give the path of a legacy database or dump")
+    if fmt != "auto":
+        return SourceSpec(fmt, resolved)  # type: ignore[arg-type]
+    if resolved.is_dir():
+        return SourceSpec("json", resolved)
+    with resolved.open("rb") as handle:
+        head = handle.read(len(SQLITE_HEADER))
+    if head == SQLITE_HEADER:
+        return SourceSpec("sqlite", resolved)
+    if resolved.suffix in (".json", ".jsonl"):
+        return SourceSpec("json", resolved)
+    raise SourceError(
+        f"{path} is neither a SQLite database nor a .json/.jsonl file; "
+        "pass --format to say what it is"
+    )
+
+
+def open_source(spec: SourceSpec) -> Source:
+    from legacy_import.sources.json_dump import JsonSource
+    from legacy_import.sources.sqlite import SqliteSource
+
+    if spec.kind == "sqlite":
+        return SqliteSource(spec)
+    return JsonSource(spec)

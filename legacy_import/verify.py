@@ -1,0 +1,181 @@
+"""Source vs store: per table, the records the source holds, whether each one's row is in the
+store with the same content, and an order-independent digest of both sides.
+
+A record's row is found the way the import matched it: by the legacy-id map, or by its
+natural key. Only the fields the source gave are compared; references are compared after
+remapping, exactly as the import wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from legacy_import.batches import Limits, cut
+from legacy_import.canonical import Digest, canonical_json
+from legacy_import.loader import KEYS, SOURCES
+from legacy_import.mapping import RecordMapper
+from legacy_import.pipeline import FatalImportError, open_layout
+from legacy_import.records import Mapped
+from legacy_import.sources import SourceSpec
+from legacy_import.targets import Target, targets
+from sqlmodel_store import Store
+
+SHOWN_DIFFERENCES = 20
+
+
+@dataclass(slots=True)
+class TableCheck:
+    records: int = 0
+    rejected: int = 0
+    found: int = 0
+    missing: int = 0
+    different: int = 0
+    source_digest: Digest = field(default_factory=Digest)
+    store_digest: Digest = field(default_factory=Digest)
+
+
+async def verify_source(store: Store, spec: SourceSpec, zone: str, console: Console) -> int:
+    source, layout, parts = open_layout(spec)
+    checks: dict[str, TableCheck] = {}
+    differences: list[str] = []
+    try:
+        async with store.engine.connect() as conn:
+            source_id = await conn.scalar(
+                select(SOURCES.c.id).where(SOURCES.c.source_key == spec.key)
+            )
+            if source_id is None:
+                raise FatalImportError(f"{spec.path} was never imported into this database")
+            sourced = {rule.target for part in parts if (rule := layout.rule_for(part))}
+            for part in parts:
+                rule = layout.rule_for(part)
+                if rule is None:
+                    continue
+                target = targets()[rule.target]
+                mapper = RecordMapper(rule, target, ZoneInfo(zone))
+                check = checks.setdefault(target.name, TableCheck())
+                comparer = _Comparer(conn, source_id, target, sourced)
+                for chunk in cut(source.read(part.name, after=0), Limits(2000, 8_000_000)):
+                    outcomes = [mapper.map(raw) for raw in chunk]
+                    mapped = [o for o in outcomes if isinstance(o, Mapped)]
+                    check.records += len(outcomes)
+                    check.rejected += len(outcomes) - len(mapped)
+                    await comparer.compare(mapped, check, differences)
+    finally:
+        source.close()
+    _show(checks, differences, console)
+    bad = any(check.missing or check.different for check in checks.values())
+    return 1 if bad else 0
+
+
+class _Comparer:
+    def __init__(
+        self, conn: AsyncConnection, source_id: int, target: Target, sourced: set[str]
+    ) -> None:
+        self._conn = conn
+        self._source_id = source_id
+        self._target = target
+        self._sourced = sourced
+
+    async def _keys(self, table: str, legacy: set[Any]) -> dict[int, int]:
+        if not legacy:
+            return {}
+        rows = await self._conn.execute(
+            select(KEYS.c.legacy_id, KEYS.c.target_id).where(
+                KEYS.c.source_id == self._source_id,
+                KEYS.c.target_table == table,
+                KEYS.c.legacy_id.in_(legacy),
+            )
+        )
+        return dict(rows.tuples().all())
+
+    async def _remapped(self, records: list[Mapped]) -> list[dict[str, Any]]:
+        values = [dict(record.values) for record in records]
+        for column, referenced in self._target.references.items():
+            if referenced not in self._sourced:
+                continue
+            mapping = await self._keys(referenced, {v[column] for v in values} - {None})
+            for row in values:
+                if row[column] is not None:
+                    row[column] = mapping.get(row[column], f"unmapped {row[column]}")
+        return values
+
+    async def _store_rows(
+        self, records: list[Mapped], values: list[dict[str, Any]]
+    ) -> list[dict[str, Any] | None]:
+        table = self._target.table
+        if self._target.mapped:
+            ids = await self._keys(self._target.name, {r.legacy_id for r in records} - {None})
+            wanted = [ids.get(r.legacy_id) if r.legacy_id is not None else None for r in records]
+            rows = await self._conn.execute(
+                select(table).where(table.c.id.in_(set(wanted) - {None}))
+            )
+            by_key = {row["id"]: dict(row) for row in rows.mappings()}
+            return [by_key.get(w) if w is not None else None for w in wanted]
+        key = self._target.natural_key
+        pairs = [tuple(v[c] for c in key) for v in values]
+        columns = [table.c[c] for c in key]
+        rows = await self._conn.execute(select(table).where(tuple_(*columns).in_(pairs)))
+        by_pair = {tuple(row[c] for c in key): dict(row) for row in rows.mappings()}
+        return [by_pair.get(pair) for pair in pairs]
+
+    async def compare(
+        self, records: list[Mapped], check: TableCheck, differences: list[str]
+    ) -> None:
+        if not records:
+            return
+        values = await self._remapped(records)
+        stored = await self._store_rows(records, values)
+        for record, mine, theirs in zip(records, values, stored, strict=True):
+            fields = sorted(record.explicit)
+            ours = {name: mine[name] for name in fields}
+            check.source_digest.add(ours)
+            if theirs is None:
+                check.missing += 1
+                _note(differences, f"{record.location}: not in the store")
+                continue
+            check.found += 1
+            stored_fields = {name: theirs[name] for name in fields}
+            check.store_digest.add(stored_fields)
+            if canonical_json(ours) != canonical_json(stored_fields):
+                check.different += 1
+                changed = [
+                    n
+                    for n in fields
+                    if canonical_json({n: ours[n]}) != canonical_json({n: stored_fields[n]})
+                ]
+                _note(differences, f"{record.location}: differs in {', '.join(changed)}")
+
+
+def _note(differences: list[str], line: str) -> None:
+    if len(differences) < SHOWN_DIFFERENCES:
+        differences.append(line)
+
+
+def _show(checks: dict[str, TableCheck], differences: list[str], console: Console) -> None:
+    table = Table(title="verify: source vs store")
+    for heading in ("table", "records", "rejected", "in store", "missing", "different", "digest"):
+        table.add_column(heading, justify="left" if heading in ("table", "digest") else "right")
+    for name, c in checks.items():
+        same = c.source_digest.hexdigest() == c.store_digest.hexdigest() and not c.missing
+        digest = c.source_digest.hexdigest()[:16] + (
+            "" if same else " ≠ " + c.store_digest.hexdigest()[:16]
+        )
+        table.add_row(
+            name,
+            f"{c.records:,}",
+            f"{c.rejected:,}",
+            f"{c.found:,}",
+            f"{c.missing:,}",
+            f"{c.different:,}",
+            digest,
+        )
+    console.print(table)
+    for line in differences:
+        console.print(line, markup=False)

@@ -1,0 +1,123 @@
+"""How rows reach a table on each database: COPY + one INSERT … SELECT on PostgreSQL,
+batched multi-row INSERTs on SQLite. Both skip rows whose unique keys already exist.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from legacy_import.targets import Target
+from sqlmodel_store.types import JSONDocument
+
+
+class RowWriter(Protocol):
+    async def write(
+        self, target: Target, columns: list[str], rows: list[tuple[Any, ...]], *, want_ids: bool
+    ) -> tuple[int, set[int]]:
+        """Insert `rows`, skipping conflicts; the count inserted and, if asked, their ids."""
+        ...
+
+    async def after_batch(self, target: Target) -> None: ...
+
+
+def _quoted(conn: AsyncConnection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+class PostgresWriter:
+    """COPY into a session-private staging table, then one set-based insert per batch."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._staged: set[str] = set()
+
+    async def _stage(self, target: Target) -> str:
+        name = f"legacy_import_stage_{target.name}"
+        if target.name not in self._staged:
+            await self._conn.execute(
+                text(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} "
+                    f"(LIKE {_quoted(self._conn, target.name)}) ON COMMIT DELETE ROWS"
+                )
+            )
+            self._staged.add(target.name)
+        return name
+
+    async def write(
+        self, target: Target, columns: list[str], rows: list[tuple[Any, ...]], *, want_ids: bool
+    ) -> tuple[int, set[int]]:
+        stage = await self._stage(target)
+        documents = [
+            i for i, c in enumerate(columns) if isinstance(target.table.c[c].type, JSONDocument)
+        ]
+        if documents:
+            rows = [_with_json_text(row, documents) for row in rows]
+        raw = await self._conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(stage, records=rows, columns=columns)  # type: ignore[union-attr]
+        names = ", ".join(_quoted(self._conn, c) for c in columns)
+        sql = (
+            f"INSERT INTO {_quoted(self._conn, target.name)} ({names}) "
+            f"SELECT {names} FROM {stage} ON CONFLICT DO NOTHING"
+        )
+        if want_ids:
+            result = await self._conn.execute(text(sql + " RETURNING id"))
+            ids = set(result.scalars())
+            return len(ids), ids
+        result = await self._conn.execute(text(sql))
+        return result.rowcount, set()
+
+    async def after_batch(self, target: Target) -> None:
+        """Move the id sequence past the ids this batch inserted, so ORM inserts still work."""
+        if not target.has_id:
+            return
+        table = _quoted(self._conn, target.name)
+        await self._conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{target.name}', 'id'), "
+                f"GREATEST((SELECT max(id) FROM {table}), 1))"
+            )
+        )
+
+
+def _with_json_text(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in positions:
+        if values[i] is not None:
+            values[i] = json.dumps(values[i], ensure_ascii=False)
+    return tuple(values)
+
+
+class SqliteWriter:
+    """Multi-row INSERT … ON CONFLICT DO NOTHING through SQLAlchemy's type handling."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def write(
+        self, target: Target, columns: list[str], rows: list[tuple[Any, ...]], *, want_ids: bool
+    ) -> tuple[int, set[int]]:
+        if not rows:
+            return 0, set()
+        table: Table = target.table
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+        key = "id" if target.has_id else target.natural_key[0]
+        result = await self._conn.execute(
+            statement.returning(table.c[key]),
+            [dict(zip(columns, row, strict=True)) for row in rows],
+        )
+        returned = result.scalars().all()
+        return len(returned), set(returned) if want_ids else set()
+
+    async def after_batch(self, target: Target) -> None:
+        """SQLite numbers rowids from the largest one present: nothing to reset."""
+
+
+def writer_for(conn: AsyncConnection) -> RowWriter:
+    if conn.dialect.name == "postgresql":
+        return PostgresWriter(conn)
+    return SqliteWriter(conn)

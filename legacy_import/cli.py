@@ -206,7 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             errors.print(mask_passwords(traceback.format_exc()), markup=False, highlight=False)
             if isinstance(error, PreparationError):
                 errors.print(mask_passwords(error.details), markup=False, highlight=False)
-        errors.print(f"error: {mask_passwords(str(error))}", markup=False, highlight=False)
+        errors.print(
+            f"error: {mask_passwords(str(error))}", markup=False, highlight=False, soft_wrap=True
+        )
         return code
     except KeyboardInterrupt:
         errors.print("interrupted: committed batches stay; run the same command to resume")

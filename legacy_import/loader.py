@@ -106,19 +106,10 @@ class Loader:
             index = plan.columns.index(column)
             values = {plan.rows[i][index] for i in plan.pending()}
             table = target.table
-            found = (
-                dict(
-                    (
-                        await self._conn.execute(
-                            select(table.c[column], table.c.id).where(table.c[column].in_(values))
-                        )
-                    )
-                    .tuples()
-                    .all()
-                )
-                if values
-                else {}
-            )
+            found: dict[object, int] = {}
+            if values:
+                query = select(table.c[column], table.c.id).where(table.c[column].in_(values))
+                found = {key: row_id for key, row_id in await self._conn.execute(query)}
             plan.mark_existing(lambda i: found.get(plan.rows[i][index]), remember=True)
 
     async def _assign_ids(self, plan: Plan) -> None:

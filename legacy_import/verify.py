@@ -93,7 +93,7 @@ class _Comparer:
                 KEYS.c.legacy_id.in_(legacy),
             )
         )
-        return dict(rows.tuples().all())
+        return {legacy_id: target_id for legacy_id, target_id in rows}
 
     async def _remapped(self, records: list[Mapped]) -> list[dict[str, Any]]:
         values = [dict(record.values) for record in records]

@@ -44,10 +44,11 @@ def postgres_admin_url() -> Iterator[str]:
 def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """A factory: backend name → URL of a new empty database, dropped after the test."""
     made: list[tuple[str, str]] = []
+    files = iter(range(1_000_000))
 
     def make(backend: str) -> str:
         if backend == "sqlite":
-            return f"sqlite+aiosqlite:///{tmp_path / f'store-{len(made)}.db'}"
+            return f"sqlite+aiosqlite:///{tmp_path / f'store-{next(files)}.db'}"
         admin = request.getfixturevalue("postgres_admin_url")
         url = run_blocking(create_database(admin))
         made.append((admin, url))

@@ -1,0 +1,59 @@
+"""Running the import in-process and reading what it did."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from legacy_import.cli import main
+from sqlmodel_store import Store, StoreSettings
+
+TABLES = (
+    "users",
+    "messages",
+    "facts",
+    "stats",
+    "jokes",
+    "memories",
+    "categories",
+    "memory_categories",
+    "memory_links",
+    "lessons",
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["run", *args, "--no-progress", "--workers", "0"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def report(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def rejects(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    store = Store(StoreSettings(database_url=url))
+    try:
+        async with store.engine.connect() as conn:
+            return [tuple(row) for row in await conn.execute(text(sql))]
+    finally:
+        await store.dispose()
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    return asyncio.run(_query(url, sql))
+
+
+def counts(url: str) -> dict[str, int]:
+    return {table: query(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}

@@ -1,0 +1,137 @@
+"""JSON dumps, the export round trip, and resuming after `kill -9`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from legacy_import.cli import main
+from tests.legacy.helpers import counts, query, rejects, run
+
+
+def _export(url: str, out: Path) -> dict[str, bytes]:
+    assert main(["export", "--database-url", url, "--out", str(out)]) == 0
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+def test_export_run_export_is_byte_identical(
+    capsys: pytest.CaptureFixture[str],
+    new_database: Callable[[str], str],
+    backend: str,
+    legacy_db: Path,
+    tmp_path: Path,
+) -> None:
+    first = new_database(backend)
+    assert run(capsys, str(legacy_db), "--database-url", first)[0] == 0
+    exported = _export(first, tmp_path / "one")
+    second = new_database(backend)
+    assert run(capsys, str(tmp_path / "one"), "--database-url", second)[0] == 0
+    assert _export(second, tmp_path / "two") == exported
+
+
+def test_json_arrays_jsonl_and_a_single_object_file_import_alike(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    users = [{"id": 1, "telegram_id": 10**12, "first_name": "Ана 😀"}, {"id": 2, "telegram_id": 7}]
+    messages = [
+        {
+            "user_id": 2,
+            "chat_id": -1001234567890,
+            "message_id": n,
+            "text": f"m{n}",
+            "timestamp": "2025-10-27T13:47:00Z",
+        }
+        for n in range(1, 4)
+    ]
+    split = tmp_path / "split"
+    split.mkdir()
+    (split / "users.json").write_text(json.dumps(users), encoding="utf-8")
+    (split / "messages.jsonl").write_text("\n".join(map(json.dumps, messages)), encoding="utf-8")
+    single = tmp_path / "dump.json"
+    single.write_text(json.dumps({"users": users, "messages": messages}), encoding="utf-8")
+    for source in (split, single):
+        url = f"sqlite+aiosqlite:///{tmp_path / (source.stem + '.db')}"
+        code, out = run(capsys, str(source), "--database-url", url)
+        assert code == 0, out
+        assert counts(url)["users"] == 2
+        assert (
+            query(
+                url,
+                "SELECT count(*) FROM messages m JOIN users u ON u.id = m.user_id "
+                "WHERE u.telegram_id = 7",
+            )[0][0]
+            == 3
+        )
+
+
+def test_a_truncated_json_file_keeps_what_came_before_and_says_where_it_broke(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    users = [{"id": n, "telegram_id": 100 + n} for n in range(1, 6)]
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "users.json").write_text(json.dumps(users)[:-30], encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    code, _ = run(capsys, str(dump), "--database-url", url, "--rejects", str(tmp_path / "r.jsonl"))
+    assert code == 1
+    assert counts(url)["users"] == 4
+    (line,) = rejects(tmp_path / "r.jsonl")
+    assert line["location"] == "users.json record 5"
+    assert "not valid JSON from here on" in line["reason"]
+
+
+def _checkpointed(url: str) -> int:
+    try:
+        rows = query(url, "SELECT count(*) FROM import_checkpoints WHERE position > 0")
+    except Exception:
+        return 0
+    return int(rows[0][0])
+
+
+@pytest.mark.parametrize("stop_after", [1, 4])
+def test_resume_after_kill_9_equals_one_clean_run(
+    new_database: Callable[[str], str],
+    legacy_db: Path,
+    tmp_path: Path,
+    stop_after: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    killed = new_database("postgres")
+    command = [
+        sys.executable,
+        "-m",
+        "legacy_import",
+        "run",
+        str(legacy_db),
+        "--database-url",
+        killed,
+        "--no-progress",
+        "--batch-size",
+        "50",
+        "--rejects",
+        str(tmp_path / "r.jsonl"),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while (
+        _checkpointed(killed) < stop_after
+        and time.monotonic() < deadline
+        and process.poll() is None
+    ):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert subprocess.run(command, capture_output=True, check=False).returncode == 0
+    clean = new_database("postgres")
+    assert run(capsys, str(legacy_db), "--database-url", clean)[0] == 0
+    assert _export(killed, tmp_path / "killed") == _export(clean, tmp_path / "clean")

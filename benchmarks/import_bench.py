@@ -1,0 +1,311 @@
+"""Benchmark of `legacy_import` against pgloader, on the same legacy SQLite file in one run.
+
+pgloader is the usual way to move a SQLite database into PostgreSQL, so it is the yardstick for
+"fast on PostgreSQL". Both tools load the same generated file (scripts/make_legacy_db.py) into
+fresh databases, in alternating rounds A B A B, so drift on a noisy machine hits both alike.
+
+Run from the project root against PostgreSQL (default: postgres@127.0.0.1:5432, trust auth):
+
+    .venv/bin/python benchmarks/import_bench.py
+    .venv/bin/python benchmarks/import_bench.py --messages 20000 --rounds 3 --keep-files
+
+The legacy file is cached under /tmp/import-bench/ by N and seed, so only the first run pays
+for generating it. pgloader is optional (`apt-get install pgloader`); without it only
+legacy_import runs. Peak memory is the sum of VmRSS over the tool's whole process tree (the
+importer runs worker processes), read from /proc every 50 ms (the tree itself every second):
+an upper bound, as pages that processes share count once per process, and not counting the
+PostgreSQL server's own memory.
+After each run the rows in the target are counted, so a run that silently lost rows shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import closing, suppress
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from time import perf_counter
+from urllib.parse import urlsplit
+
+import asyncpg  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path("/tmp/import-bench")
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+SAMPLE_EVERY = 0.05  # seconds between RSS samples
+RESCAN_EVERY = 20  # samples between walks of the process tree
+# The store's ten tables; the legacy link table keeps its old name when pgloader copies it.
+TARGET_TABLES = [
+    "users", "messages", "facts", "stats", "jokes", "memories", "categories",
+    "memory_categories", "memory_category_association", "memory_links", "lessons",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Options:
+    messages: int
+    rounds: int
+    admin_url: str
+    keep_files: bool
+    seed: int
+
+
+@dataclass(frozen=True)
+class Run:
+    round: int
+    tool: str
+    exit_code: int
+    seconds: float
+    peak_mib: float
+    rows_in_target: int
+
+
+def parse_args() -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000, help="N for make_legacy_db")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each tool")
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="database to CREATE/DROP from")
+    parser.add_argument(
+        "--keep-files", action="store_true", help="keep the target databases, logs and reports"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed for make_legacy_db")
+    return Options(**vars(parser.parse_args()))
+
+
+def load_generator() -> Callable[..., dict[str, int]]:
+    """scripts/ is not a package: load make_legacy_db from its file."""
+    spec = importlib.util.spec_from_file_location(
+        "make_legacy_db", ROOT / "scripts/make_legacy_db.py"
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError("cannot load scripts/make_legacy_db.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    generator: Callable[..., dict[str, int]] = module.make_legacy_db
+    return generator
+
+
+def legacy_file(messages: int, seed: int) -> Path:
+    """The cached legacy database for (N, seed), generated on first use."""
+    path = CACHE / f"legacy-n{messages}-s{seed}.db"
+    if path.exists():
+        print(f"Reusing {path}")
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    start = perf_counter()
+    load_generator()(path, messages=messages, seed=seed)
+    print(f"Generated {path} in {perf_counter() - start:.1f} s", flush=True)
+    return path
+
+
+def legacy_rows(path: Path) -> dict[str, int]:
+    """Rows per table of the legacy file: the work both tools do."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        names = [name for (name,) in connection.execute(listing)]
+        count = 'SELECT count(*) FROM "{}"'
+        return {name: connection.execute(count.format(name)).fetchone()[0] for name in names}
+
+
+def database_url(admin_url: str, name: str) -> str:
+    return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+
+
+async def admin_execute(admin_url: str, *statements: str) -> None:
+    """CREATE/DROP DATABASE cannot run in a transaction, so they go through asyncpg directly."""
+    connection = await asyncpg.connect(admin_url)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def target_rows(url: str) -> int:
+    """Rows in the store's tables, in whatever schema the tool put them."""
+    connection = await asyncpg.connect(url)
+    try:
+        tables = await connection.fetch(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_type = 'BASE TABLE' AND table_name = ANY($1::text[])"
+            " AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+            TARGET_TABLES,
+        )
+        total = 0
+        for schema, name in tables:
+            total += await connection.fetchval(f'SELECT count(*) FROM "{schema}"."{name}"')
+        return total
+    finally:
+        await connection.close()
+
+
+def process_children() -> dict[int, list[int]]:
+    """Parent pid → child pids, from /proc/<pid>/stat (field 4, after the parenthesised name)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_bytes()
+            except OSError:  # exited since the listing
+                continue
+            parent = int(stat.rsplit(b")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    return children
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0  # exited, or a zombie (which has no VmRSS line)
+
+
+def tree_pids(root: int) -> list[int]:
+    children, pids = process_children(), [root]
+    for pid in pids:  # grows while walked: breadth-first over the descendants
+        pids.extend(children.get(pid, ()))
+    return pids
+
+
+def measure(argv: list[str], log: Path) -> tuple[int, float, float]:
+    """Exit code, wall seconds and peak tree RSS (MiB) of a command; output goes to LOG.out/err.
+
+    Listing /proc costs milliseconds, so the tree is re-walked every RESCAN_EVERY samples
+    (workers start once and live long); reading each member's RSS every sample is cheap.
+    """
+    with log.with_suffix(".out").open("wb") as out, log.with_suffix(".err").open("wb") as err:
+        start = perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT)
+        peak, pids = 0, [process.pid]
+        for sample in count():
+            if process.poll() is not None:
+                break
+            if sample % RESCAN_EVERY == 0:
+                pids = tree_pids(process.pid)
+            peak = max(peak, sum(rss_kib(pid) for pid in pids))
+            with suppress(subprocess.TimeoutExpired):  # woken early when it exits
+                process.wait(SAMPLE_EVERY)
+        seconds = perf_counter() - start
+    return process.returncode, seconds, peak / 1024
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def command(tool: str, legacy: Path, url: str, report: Path) -> list[str]:
+    if tool == "legacy_import":
+        return [
+            *(sys.executable, "-m", "legacy_import", "run", str(legacy)),
+            *("--database-url", url, "--no-progress", "--report", str(report)),
+        ]
+    return [
+        *("pgloader", "--with", "prefetch rows = 10000", "--with", "batch rows = 5000"),
+        *(f"sqlite://{legacy}", url),
+    ]
+
+
+def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
+    """One import into a fresh database, counted and then dropped (unless --keep-files)."""
+    name = f"bench_{'a' if tool == 'legacy_import' else 'b'}_{k}"
+    url = database_url(opts.admin_url, name)
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    # CHECKPOINT: the previous run's dirty pages are written now, not during this one.
+    asyncio.run(admin_execute(opts.admin_url, drop, f'CREATE DATABASE "{name}"', "CHECKPOINT"))
+    try:
+        report = work / f"{name}.report.json"
+        code, seconds, peak = measure(command(tool, legacy, url, report), work / name)
+        if code != 0:
+            print(f"{tool} round {k} failed: exit status {code}; stderr tail:")
+            print(tail(work / f"{name}.err") or "(empty)")
+        rows = asyncio.run(target_rows(url))
+        print(
+            f"{tool} round {k}: {seconds:.1f} s, exit {code}, {rows:,} rows in {name}", flush=True
+        )
+        return Run(k, tool, code, seconds, peak, rows)
+    finally:
+        if not opts.keep_files:
+            asyncio.run(admin_execute(opts.admin_url, drop))
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+    for row in [header, *rows]:
+        cells = zip(row, widths, strict=True)
+        print("  ".join(c.rjust(w) if k > 1 else c.ljust(w) for k, (c, w) in enumerate(cells)))
+
+
+def print_runs(runs: list[Run], total: int) -> None:
+    rows = []
+    for run in runs:
+        lost = total - run.rows_in_target
+        in_target = f"{run.rows_in_target:,}" + (f" ({lost:,} missing)" if lost else "")
+        rate = f"{total / run.seconds:,.0f}" if run.exit_code == 0 else "-"  # failed: no speed
+        timing = f"{run.seconds:.1f}", rate, f"{run.peak_mib:,.0f}"
+        rows.append([str(run.round), run.tool, str(run.exit_code), *timing, in_target])
+    header = ["round", "tool", "exit", "seconds", "rows/s", "peak RSS MiB", "rows in target"]
+    print()
+    print_table(header, rows)
+
+
+def print_medians(runs: list[Run], total: int) -> None:
+    """Medians over the runs that exited 0 (a failed run's speed means nothing), and the ratio."""
+    print()
+    medians: dict[str, float] = {}
+    for tool in dict.fromkeys(run.tool for run in runs):
+        ok = [run for run in runs if run.tool == tool and run.exit_code == 0]
+        if not ok:
+            print(f"{tool}: no successful run")
+            continue
+        medians[tool] = statistics.median(total / run.seconds for run in ok)
+        peak = statistics.median(run.peak_mib for run in ok)
+        print(
+            f"{tool}: median {medians[tool]:,.0f} rows/s, peak RSS {peak:,.0f} MiB, {len(ok)} runs"
+        )
+    if len(medians) == 2:
+        ratio = medians["legacy_import"] / medians["pgloader"]
+        print(f"legacy_import / pgloader, rows/s: {ratio:.2f}")
+
+
+def main() -> None:
+    opts = parse_args()
+    legacy = legacy_file(opts.messages, opts.seed)
+    counts = legacy_rows(legacy)
+    total, size = sum(counts.values()), legacy.stat().st_size / 2**20
+    print(f"N = {opts.messages:,} messages; {size:,.1f} MiB; {total:,} rows in all tables:")
+    print("  " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+    tools = ["legacy_import"]
+    if shutil.which("pgloader"):
+        tools.append("pgloader")
+    else:
+        print("pgloader not found: skipped (install it with `apt-get install pgloader`)")
+    work = Path(tempfile.mkdtemp(prefix="import-bench-"))
+    try:
+        rounds = range(1, opts.rounds + 1)
+        runs = [run_tool(tool, k, legacy, opts, work) for k in rounds for tool in tools]
+        print_runs(runs, total)
+        print_medians(runs, total)
+    finally:
+        if opts.keep_files:
+            print(f"Logs and reports kept in {work}")
+        else:
+            shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

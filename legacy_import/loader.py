@@ -81,18 +81,8 @@ class Loader:
             await self._writer.after_batch(plan.target)
         return Outcome(batch.read, inserted, plan.existing(inserted), rejects)
 
-    async def _map_lookup(self, table: str, legacy: Iterable[int]) -> dict[int, int]:
-        wanted = list({value for value in legacy if value is not None})
-        if not wanted:
-            return {}
-        rows = await self._conn.execute(
-            select(KEYS.c.legacy_id, KEYS.c.target_id).where(
-                KEYS.c.source_id == self._source_id,
-                KEYS.c.target_table == table,
-                KEYS.c.legacy_id.in_(wanted),
-            )
-        )
-        return {legacy_id: target_id for legacy_id, target_id in rows}
+    async def _map_lookup(self, table: str, legacy: Iterable[int | None]) -> dict[int, int]:
+        return await store_ids(self._conn, self._source_id, table, legacy)
 
     async def _mark_known(self, plan: Plan) -> None:
         """Records this source delivered before, or whose natural key the store already has."""
@@ -247,6 +237,23 @@ class Loader:
                 },
             )
         )
+
+
+async def store_ids(
+    conn: AsyncConnection, source_id: int, table: str, legacy: Iterable[int | None]
+) -> dict[int, int]:
+    """Legacy id → store id of the rows this source delivered to `table` under those ids."""
+    wanted = list({value for value in legacy if value is not None})
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(KEYS.c.legacy_id, KEYS.c.target_id).where(
+            KEYS.c.source_id == source_id,
+            KEYS.c.target_table == table,
+            KEYS.c.legacy_id.in_(wanted),
+        )
+    )
+    return {legacy_id: target_id for legacy_id, target_id in rows}
 
 
 def _transaction(conn: AsyncConnection, *, nested: bool) -> Any:

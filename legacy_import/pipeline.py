@@ -76,9 +76,8 @@ async def _schema_state(store: Store) -> tuple[str | None, bool]:
     return revision, bool(names)
 
 
-async def prepare_schema(store: Store) -> bool:
+async def prepare_schema(store: Store, revision: str | None, has_tables: bool) -> bool:
     """Migrate an empty database; refuse one behind or ahead of head. True: schema created."""
-    revision, has_tables = await _schema_state(store)
     head = migrations.head()
     if revision == head:
         return False
@@ -107,7 +106,7 @@ async def _target(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
                 await store.upgrade()
                 yield store
                 return
-        result.schema_created = await prepare_schema(store)
+        result.schema_created = await prepare_schema(store, revision, has_tables)
         yield store
     finally:
         await store.dispose()

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.batches import Limits, cut
 from legacy_import.canonical import Digest, canonical_json
-from legacy_import.loader import KEYS, SOURCES
+from legacy_import.loader import SOURCES, store_ids
 from legacy_import.mapping import RecordMapper
 from legacy_import.pipeline import FatalImportError, open_layout
 from legacy_import.records import Mapped
@@ -84,16 +84,7 @@ class _Comparer:
         self._sourced = sourced
 
     async def _keys(self, table: str, legacy: set[Any]) -> dict[int, int]:
-        if not legacy:
-            return {}
-        rows = await self._conn.execute(
-            select(KEYS.c.legacy_id, KEYS.c.target_id).where(
-                KEYS.c.source_id == self._source_id,
-                KEYS.c.target_table == table,
-                KEYS.c.legacy_id.in_(legacy),
-            )
-        )
-        return {legacy_id: target_id for legacy_id, target_id in rows}
+        return await store_ids(self._conn, self._source_id, table, legacy)
 
     async def _remapped(self, records: list[Mapped]) -> list[dict[str, Any]]:
         values = [dict(record.values) for record in records]

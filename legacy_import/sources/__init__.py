@@ -39,7 +39,6 @@ class Part:
     stem: str
     columns: tuple[str, ...]
     rows: int | None
-    size: int
 
 
 class Source(Protocol):

@@ -41,7 +41,7 @@ class JsonSource:
                 found.extend(self._object_parts(path))
             else:
                 self._keys[path.name] = (path, "")
-                found.append(Part(path.name, path.stem, (), None, path.stat().st_size))
+                found.append(Part(path.name, path.stem, (), None))
         return found
 
     def _object_parts(self, path: Path) -> list[Part]:
@@ -56,10 +56,9 @@ class JsonSource:
                 raise SourceError(
                     f"{path} is not valid JSON ({error}); fix or re-export it"
                 ) from error
-        size = path.stat().st_size
         for name in names:
             self._keys[name] = (path, name)
-        return [Part(name, name, (), None, size) for name in names]
+        return [Part(name, name, (), None) for name in names]
 
     def read(self, part: str, *, after: int) -> Iterator[RawRecord]:
         if not self._keys:

@@ -44,7 +44,6 @@ class SqliteSource:
         except sqlite3.DatabaseError as error:
             self.close()
             raise SourceError(f"{spec.path} cannot be read as SQLite: {error}") from error
-        self._size = spec.path.stat().st_size
 
     def parts(self) -> list[Part]:
         names = [
@@ -61,7 +60,7 @@ class SqliteSource:
                 for (column,) in self._db.execute("SELECT name FROM pragma_table_info(?)", (name,))
             )
             (rows,) = self._db.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()
-            found.append(Part(name, name, columns, rows, self._size))
+            found.append(Part(name, name, columns, rows))
         return found
 
     def read(self, part: str, *, after: int) -> Iterator[RawRecord]:

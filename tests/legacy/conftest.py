@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +42,6 @@ def legacy_counts(legacy_db_template: tuple[Path, dict[str, int]]) -> dict[str, 
 def execute(path: Path, sql: str, *params: Any) -> None:
     with sqlite3.connect(path) as db:
         db.execute(sql, params)
-
-
-@pytest.fixture
-def edit_legacy(legacy_db: Path) -> Callable[..., None]:
-    def run(sql: str, *params: Any) -> None:
-        execute(legacy_db, sql, *params)
-
-    return run
 
 
 @pytest.fixture(autouse=True)

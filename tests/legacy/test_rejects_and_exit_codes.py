@@ -130,20 +130,15 @@ def test_dry_run_writes_nothing_and_reports_what_would_happen(
 ) -> None:
     url = new_database(backend)
     assert (
-        main(
-            [
-                "run",
-                str(legacy_db),
-                "--database-url",
-                url,
-                "--dry-run",
-                "--no-progress",
-                "--workers",
-                "0",
-                "--report",
-                str(tmp_path / "r.json"),
-            ]
-        )
+        run(
+            capsys,
+            str(legacy_db),
+            "--database-url",
+            url,
+            "--dry-run",
+            "--report",
+            str(tmp_path / "r.json"),
+        )[0]
         == 0
     )
     assert report(tmp_path / "r.json")["totals"]["inserted"] == sum(legacy_counts.values())
@@ -159,20 +154,15 @@ def test_dry_run_writes_nothing_and_reports_what_would_happen(
     assert not (tmp_path / "rejects.jsonl").exists()
     assert run(capsys, str(legacy_db), "--database-url", url)[0] == 0
     assert (
-        main(
-            [
-                "run",
-                str(legacy_db),
-                "--database-url",
-                url,
-                "--dry-run",
-                "--no-progress",
-                "--workers",
-                "0",
-                "--report",
-                str(tmp_path / "r2.json"),
-            ]
-        )
+        run(
+            capsys,
+            str(legacy_db),
+            "--database-url",
+            url,
+            "--dry-run",
+            "--report",
+            str(tmp_path / "r2.json"),
+        )[0]
         == 0
     )
     assert report(tmp_path / "r2.json")["totals"]["inserted"] == 0
@@ -224,18 +214,13 @@ def test_a_database_behind_head_is_refused_with_the_command_to_run(
     legacy_db: Path,
 ) -> None:
     url = new_database(backend)
-    subprocess.run(
-        [sys.executable, "-m", "sqlmodel_store", "upgrade"],
-        env={"DATABASE_URL": url, "PATH": ""},
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "sqlmodel_store", "downgrade", "0001"],
-        env={"DATABASE_URL": url, "PATH": ""},
-        check=True,
-        capture_output=True,
-    )
+    for command in (["upgrade"], ["downgrade", "0001"]):
+        subprocess.run(
+            [sys.executable, "-m", "sqlmodel_store", *command],
+            env={"DATABASE_URL": url, "PATH": ""},
+            check=True,
+            capture_output=True,
+        )
     code, out = run(capsys, str(legacy_db), "--database-url", url)
     assert code == 3
     assert "python -m sqlmodel_store upgrade" in out

@@ -7,9 +7,10 @@ back in order. Preparing (mapping and validating) is where the CPU goes, hence t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from operator import itemgetter
 from typing import Any
 
 from legacy_import.layouts import TableRule
@@ -41,13 +42,12 @@ class Batch:
     locations: list[str] = field(default_factory=list)
     rejects: list[Rejected] = field(default_factory=list)
 
-    def add(self, outcome: Mapped | Rejected, columns: tuple[str, ...]) -> None:
+    def add(self, outcome: Mapped | Rejected, row_of: Callable[[dict[str, Any]], Any]) -> None:
         if isinstance(outcome, Rejected):
             self.rejects.append(outcome)
             return
         self.legacy_ids.append(outcome.legacy_id)
-        values = outcome.values
-        self.rows.append(tuple(values[name] for name in columns))
+        self.rows.append(row_of(outcome.values))
         self.positions.append(outcome.position)
         self.locations.append(outcome.location)
 
@@ -80,6 +80,7 @@ def prepare(
     """The batches of one part that belong to `worker`, mapped and validated."""
     target = targets()[rule.target]
     mapper = RecordMapper(rule, target, zone)
+    row_of = _row_getter(target.columns)
     for index, chunk in enumerate(cut(source.read(part, after=after), limits)):
         if index % workers != worker:
             continue
@@ -87,5 +88,13 @@ def prepare(
         for raw in chunk:
             batch.read += 1
             batch.size += raw.size
-            batch.add(mapper.map(raw), target.columns)
+            batch.add(mapper.map(raw), row_of)
         yield batch
+
+
+def _row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of `columns` as a tuple, in order (itemgetter gives a bare value for one)."""
+    if len(columns) == 1:
+        (only,) = columns
+        return lambda values: (values[only],)
+    return itemgetter(*columns)

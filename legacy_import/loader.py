@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,6 +68,7 @@ class Loader:
     async def load(self, batch: Batch) -> Outcome:
         """Write one prepared batch and advance its part's checkpoint, all or nothing."""
         async with _transaction(self._conn, nested=self._nested):
+            await self._writer.begin_batch()
             plan = Plan(batch, targets()[batch.target])
             await self._mark_known(plan)
             await self._assign_ids(plan)
@@ -98,7 +99,9 @@ class Loader:
             table = target.table
             found: dict[object, int] = {}
             if values:
-                query = select(table.c[column], table.c.id).where(table.c[column].in_(values))
+                query = select(table.c[column], table.c.id).where(
+                    among(self._conn, table.c[column], values)
+                )
                 found = {key: row_id for key, row_id in await self._conn.execute(query)}
             plan.mark_existing(lambda i: found.get(plan.rows[i][index]), remember=True)
 
@@ -113,7 +116,9 @@ class Loader:
         candidates = [value for value in wanted if value is not None and value > 0]
         taken: set[int] = set()
         if candidates:
-            result = await self._conn.execute(select(table.c.id).where(table.c.id.in_(candidates)))
+            result = await self._conn.execute(
+                select(table.c.id).where(among(self._conn, table.c.id, candidates))
+            )
             taken = set(result.scalars())
         largest = (await self._conn.execute(select(func.max(table.c.id)))).scalar() or 0
         plan.assign_ids(keep, taken, max([largest, *candidates]))
@@ -129,7 +134,9 @@ class Loader:
             missing = "no {table} record with id {value} was imported from this source"
         else:
             table = targets()[referenced].table
-            result = await self._conn.execute(select(table.c.id).where(table.c.id.in_(values)))
+            result = await self._conn.execute(
+                select(table.c.id).where(among(self._conn, table.c.id, values))
+            )
             resolved = {value: value for value in result.scalars()}
             missing = "{table} row {value} does not exist in the store"
         plan.remap(index, resolved, column, referenced, missing)
@@ -162,17 +169,11 @@ class Loader:
         ]
 
     async def _record_keys(self, plan: Plan) -> None:
-        rows = [
-            {
-                "source_id": self._source_id,
-                "target_table": plan.target.name,
-                "legacy_id": legacy_id,
-                "target_id": target_id,
-            }
-            for legacy_id, target_id in plan.new_keys()
-        ]
+        table = plan.target.name
+        rows = [(self._source_id, table, legacy, new) for legacy, new in plan.new_keys()]
         if rows:
-            await self._conn.execute(self._insert(KEYS).on_conflict_do_nothing(), rows)
+            columns = ["source_id", "target_table", "legacy_id", "target_id"]
+            await self._writer.append(KEYS, columns, rows)
 
     async def _record_rejects(self, part: str, rejects: list[Rejected]) -> None:
         rows = [
@@ -250,10 +251,21 @@ async def store_ids(
         select(KEYS.c.legacy_id, KEYS.c.target_id).where(
             KEYS.c.source_id == source_id,
             KEYS.c.target_table == table,
-            KEYS.c.legacy_id.in_(wanted),
+            among(conn, KEYS.c.legacy_id, wanted),
         )
     )
     return {legacy_id: target_id for legacy_id, target_id in rows}
+
+
+def among(
+    conn: AsyncConnection, column: ColumnElement[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL one array parameter, so thousands of values make one
+    statement that is prepared once instead of thousands of parameters parsed every batch."""
+    if conn.dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == any_(array)
+    return column.in_(values)
 
 
 def _transaction(conn: AsyncConnection, *, nested: bool) -> Any:

@@ -1,6 +1,7 @@
 """Raw record → validated values for a store table, or a rejection. Pure; never raises.
 
 Every record goes through the table's `Create` schema; its first failure becomes the reason.
+Validating into a bare instance skips SQLModel's `__init__`, which would validate a second time.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from legacy_import.convert import CONVERSIONS
+from legacy_import.convert import CONVERSIONS, as_is
 from legacy_import.layouts import TableRule
 from legacy_import.records import Mapped, RawRecord, Rejected, rejected
 from legacy_import.targets import Target
@@ -42,6 +43,9 @@ class RecordMapper:
                 if target in self._nullable:
                     values[target] = None
                 continue
+            if convert is as_is and value.__class__ is not bytes:
+                values[target] = value
+                continue
             try:
                 values[target] = convert(value, self._zone)
             except ValueError as error:
@@ -49,12 +53,15 @@ class RecordMapper:
         legacy_id = self._legacy_id(data)
         if isinstance(legacy_id, str):
             return rejected(raw, legacy_id)
+        schema = self._target.schema
+        record = schema.__new__(schema)
         try:
-            record = self._validate(values)
+            self._validate(values, self_instance=record)
         except ValidationError as error:
             return rejected(raw, describe(error))
         explicit = frozenset(values)
-        row = {name: getattr(record, name) for name in self._target.columns}
+        validated = record.__dict__
+        row = {name: validated[name] for name in self._target.columns}
         return Mapped(raw.position, raw.location, legacy_id, row, explicit)
 
     def _legacy_id(self, data: dict[str, Any]) -> int | str | None:

@@ -38,16 +38,24 @@ class Plan:
         return [v for i in self.pending() if (v := self.legacy_ids[i]) is not None]
 
     def mark_duplicates(self) -> None:
-        """A natural key seen twice in one batch: the second record is rejected."""
+        """A legacy id or natural key seen twice in one batch: the later record is rejected."""
+        if self.target.mapped:
+            self._reject_repeated(["id"], lambda i: (self.legacy_ids[i],))
         key = self.target.natural_key
-        if not key:
-            return
-        indexes = [self.columns.index(column) for column in key]
+        if key:
+            indexes = [self.columns.index(column) for column in key]
+            self._reject_repeated(key, lambda i: tuple(self.rows[i][j] for j in indexes))
+
+    def _reject_repeated(
+        self, names: list[str] | tuple[str, ...], key_of: Callable[[int], tuple[Any, ...]]
+    ) -> None:
         first: dict[tuple[Any, ...], int] = {}
         for i in self.pending():
-            value = tuple(self.rows[i][j] for j in indexes)
+            value = key_of(i)
+            if None in value:
+                continue
             if value in first:
-                shown = ", ".join(f"{c}={v!r}" for c, v in zip(key, value, strict=True))
+                shown = ", ".join(f"{c}={v!r}" for c, v in zip(names, value, strict=True))
                 self.status[i] = f"duplicate of {self.locations[first[value]]} ({shown})"
             else:
                 first[value] = i

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +23,12 @@ class RowWriter(Protocol):
         """Insert `rows`, skipping conflicts; the count inserted and, if asked, their ids."""
         ...
 
+    async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """Add rows that cannot conflict (the bookkeeping of this batch)."""
+        ...
+
+    async def begin_batch(self) -> None: ...
+
     async def after_batch(self, target: Target) -> None: ...
 
 
@@ -30,11 +37,19 @@ def _quoted(conn: AsyncConnection, name: str) -> str:
 
 
 class PostgresWriter:
-    """COPY into a session-private staging table, then one set-based insert per batch."""
+    """COPY straight into the table while no batch has clashed with rows already there; after
+    the first clash, COPY into a session-private staging table and one set-based
+    `INSERT … SELECT … ON CONFLICT DO NOTHING` per batch.
+
+    The direct COPY runs in a savepoint: a clash undoes only that attempt, and the batch goes
+    through the staging table instead. A fresh import never clashes and skips the staging
+    table, the conflict checks and the RETURNING; a merge pays one failed attempt per table.
+    """
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
         self._staged: set[str] = set()
+        self._clashed: set[str] = set()
 
     async def _stage(self, target: Target) -> str:
         name = f"legacy_import_stage_{target.name}"
@@ -51,14 +66,22 @@ class PostgresWriter:
     async def write(
         self, target: Target, columns: list[str], rows: list[tuple[Any, ...]], *, want_ids: bool
     ) -> tuple[int, set[int]]:
-        stage = await self._stage(target)
         documents = [
             i for i, c in enumerate(columns) if isinstance(target.table.c[c].type, JSONDocument)
         ]
         if documents:
             rows = [_with_json_text(row, documents) for row in rows]
-        raw = await self._conn.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(stage, records=rows, columns=columns)  # type: ignore[union-attr]
+        if target.name not in self._clashed:
+            try:
+                async with self._conn.begin_nested():
+                    await self._copy(target.name, columns, rows)
+            except UniqueViolationError:
+                self._clashed.add(target.name)
+            else:
+                ids = {row[columns.index("id")] for row in rows} if want_ids else set()
+                return len(rows), ids
+        stage = await self._stage(target)
+        await self._copy(stage, columns, rows)
         names = ", ".join(_quoted(self._conn, c) for c in columns)
         sql = (
             f"INSERT INTO {_quoted(self._conn, target.name)} ({names}) "
@@ -70,6 +93,18 @@ class PostgresWriter:
             return len(ids), ids
         result = await self._conn.execute(text(sql))
         return result.rowcount, set()
+
+    async def _copy(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        raw = await self._conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(table, records=rows, columns=columns)  # type: ignore[union-attr]
+
+    async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        await self._copy(table.name, columns, rows)
+
+    async def begin_batch(self) -> None:
+        """Commit without waiting for the WAL flush: a crash can only lose whole batches
+        together with their checkpoints, and the next run loads those again."""
+        await self._conn.execute(text("SET LOCAL synchronous_commit = off"))
 
     async def after_batch(self, target: Target) -> None:
         """Move the id sequence past the ids this batch inserted, so ORM inserts still work."""
@@ -112,6 +147,14 @@ class SqliteWriter:
         )
         returned = result.scalars().all()
         return len(returned), set(returned) if want_ids else set()
+
+    async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        await self._conn.execute(
+            sqlite.insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+
+    async def begin_batch(self) -> None:
+        """SQLite has nothing to tune per transaction."""
 
     async def after_batch(self, target: Target) -> None:
         """SQLite numbers rowids from the largest one present: nothing to reset."""

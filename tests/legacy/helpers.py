@@ -55,5 +55,19 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
     return asyncio.run(_query(url, sql))
 
 
+async def _change(url: str, sql: str) -> None:
+    store = Store(StoreSettings(database_url=url))
+    try:
+        async with store.engine.begin() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await store.dispose()
+
+
+def change(url: str, sql: str) -> None:
+    """Run one statement that writes, committed."""
+    asyncio.run(_change(url, sql))
+
+
 def counts(url: str) -> dict[str, int]:
     return {table: query(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}

@@ -88,6 +88,29 @@ def test_a_truncated_json_file_keeps_what_came_before_and_says_where_it_broke(
     assert "not valid JSON from here on" in line["reason"]
 
 
+def test_a_legacy_id_twice_in_one_file_rejects_the_later_record(
+    capsys: pytest.CaptureFixture[str],
+    new_database: Callable[[str], str],
+    backend: str,
+    tmp_path: Path,
+) -> None:
+    url = new_database(backend)
+    users = [
+        {"id": 5, "telegram_id": 50},
+        {"id": 6, "telegram_id": 60},
+        {"id": 5, "telegram_id": 70},
+    ]
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "users.jsonl").write_text("\n".join(map(json.dumps, users)), encoding="utf-8")
+    code, _ = run(capsys, str(dump), "--database-url", url, "--rejects", str(tmp_path / "r.jsonl"))
+    assert code == 1
+    assert query(url, "SELECT id, telegram_id FROM users ORDER BY id") == [(5, 50), (6, 60)]
+    (line,) = rejects(tmp_path / "r.jsonl")
+    assert line["location"] == "users.jsonl line 3"
+    assert line["reason"] == "duplicate of users.jsonl line 1 (id=5)"
+
+
 def _checkpointed(url: str) -> int:
     try:
         rows = query(url, "SELECT count(*) FROM import_checkpoints WHERE position > 0")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -10,12 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text as sql
 
 from legacy_import.cli import main
-from sqlmodel_store import Store, StoreSettings
 from tests.legacy.conftest import execute
-from tests.legacy.helpers import counts, query, rejects, report, run
+from tests.legacy.helpers import change, counts, query, rejects, report, run
 
 expected_memory: dict[Path, int] = {}
 FIXTURES = Path(__file__).parents[3] / "shared" / "fixtures" / "legacy"
@@ -247,12 +244,7 @@ def test_verify_catches_a_row_changed_after_import(
 ) -> None:
     url = new_database(backend)
     assert run(capsys, str(legacy_db), "--database-url", url)[0] == 0
-
-    async def change() -> None:
-        async with Store(StoreSettings(database_url=url)) as store, store.engine.begin() as conn:
-            await conn.execute(sql("UPDATE messages SET text = 'changed' WHERE id = 5"))
-
-    asyncio.run(change())
+    change(url, "UPDATE messages SET text = 'changed' WHERE id = 5")
     capsys.readouterr()
     assert main(["verify", str(legacy_db), "--database-url", url]) == 1
     assert "table messages rowid 5: differs in text" in capsys.readouterr().out

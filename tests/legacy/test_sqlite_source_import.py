@@ -11,7 +11,7 @@ import pytest
 from legacy_import.cli import main
 from sqlmodel_store import Store, StoreSettings
 from sqlmodel_store.models import UserCreate
-from tests.legacy.helpers import counts, query, report, run
+from tests.legacy.helpers import change, counts, query, report, run
 
 TARGET_OF = {"memory_category_association": "memory_categories"}
 
@@ -118,3 +118,39 @@ def test_merge_matches_users_by_telegram_id_and_remaps_their_messages(
     assert (
         query(url, f"SELECT first_name FROM users WHERE id = {existing_id}")[0][0] == "already here"
     )
+
+
+def test_a_second_source_with_the_same_messages_adds_only_the_missing_ones(
+    capsys: pytest.CaptureFixture[str],
+    new_database: Callable[[str], str],
+    backend: str,
+    legacy_db: Path,
+    legacy_counts: dict[str, int],
+    tmp_path: Path,
+) -> None:
+    """The first batches are all new, later ones clash with stored messages: on PostgreSQL that
+    is the switch from COPY straight into the table to the staging table."""
+    url = new_database(backend)
+    assert run(capsys, str(legacy_db), "--database-url", url)[0] == 0
+    change(url, "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT 150)")
+    same_data = tmp_path / "same-data-elsewhere.db"
+    same_data.write_bytes(legacy_db.read_bytes())
+
+    code, out = run(
+        capsys,
+        str(same_data),
+        "--database-url",
+        url,
+        "--batch-size",
+        "100",
+        "--report",
+        str(tmp_path / "r.json"),
+    )
+
+    assert code == 0, out
+    messages = report(tmp_path / "r.json")["tables"]["messages"]
+    assert messages["inserted"] == 150
+    assert messages["existing"] == legacy_counts["messages"] - 150
+    assert counts(url)["messages"] == legacy_counts["messages"]
+    duplicates = "SELECT count(*) FROM messages GROUP BY chat_id, message_id HAVING count(*) > 1"
+    assert query(url, duplicates) == []

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -247,14 +247,30 @@ async def store_ids(
     wanted = list({value for value in legacy if value is not None})
     if not wanted:
         return {}
-    rows = await conn.execute(
-        select(KEYS.c.legacy_id, KEYS.c.target_id).where(
-            KEYS.c.source_id == source_id,
-            KEYS.c.target_table == table,
-            among(conn, KEYS.c.legacy_id, wanted),
+    if conn.dialect.name == "postgresql":
+        rows = await conn.execute(
+            _PROBE_KEYS, {"source": source_id, "table": table, "wanted": wanted}
         )
-    )
+    else:
+        rows = await conn.execute(
+            select(KEYS.c.legacy_id, KEYS.c.target_id).where(
+                KEYS.c.source_id == source_id,
+                KEYS.c.target_table == table,
+                KEYS.c.legacy_id.in_(wanted),
+            )
+        )
     return {legacy_id: target_id for legacy_id, target_id in rows}
+
+
+# One index probe per wanted id. A plain `legacy_id = ANY(…)` lets the planner, which thinks a
+# freshly filled import_keys is empty, scan every key of the table per batch: quadratic time.
+_PROBE_KEYS = text(
+    "SELECT wanted.legacy_id, found.target_id"
+    " FROM unnest(:wanted) AS wanted(legacy_id)"
+    " CROSS JOIN LATERAL (SELECT target_id FROM import_keys"
+    " WHERE source_id = :source AND target_table = :table AND legacy_id = wanted.legacy_id"
+    " LIMIT 1) AS found"
+).bindparams(bindparam("wanted", type_=postgresql.ARRAY(BigInteger)))
 
 
 def among(

@@ -59,6 +59,7 @@ class Options:
     admin_url: str
     keep_files: bool
     seed: int
+    workers: int | None
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ def parse_args() -> Options:
         "--keep-files", action="store_true", help="keep the target databases, logs and reports"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed for make_legacy_db")
+    parser.add_argument(
+        "--workers", type=int, help="legacy_import's --workers (default: the tool's own default)"
+    )
     return Options(**vars(parser.parse_args()))
 
 
@@ -208,11 +212,12 @@ def tail(path: Path, lines: int = 15) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def command(tool: str, legacy: Path, url: str, report: Path) -> list[str]:
+def command(tool: str, legacy: Path, url: str, report: Path, workers: int | None) -> list[str]:
     if tool == "legacy_import":
         return [
             *(sys.executable, "-m", "legacy_import", "run", str(legacy)),
             *("--database-url", url, "--no-progress", "--report", str(report)),
+            *(() if workers is None else ("--workers", str(workers))),
         ]
     return [
         *("pgloader", "--with", "prefetch rows = 10000", "--with", "batch rows = 5000"),
@@ -229,7 +234,7 @@ def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
     asyncio.run(admin_execute(opts.admin_url, drop, f'CREATE DATABASE "{name}"', "CHECKPOINT"))
     try:
         report = work / f"{name}.report.json"
-        code, seconds, peak = measure(command(tool, legacy, url, report), work / name)
+        code, seconds, peak = measure(command(tool, legacy, url, report, opts.workers), work / name)
         if code != 0:
             print(f"{tool} round {k} failed: exit status {code}; stderr tail:")
             print(tail(work / f"{name}.err") or "(empty)")

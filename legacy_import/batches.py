@@ -52,18 +52,17 @@ class Batch:
         self.locations.append(outcome.location)
 
 
-def cut(records: Iterator[RawRecord], limits: Limits) -> Iterator[list[RawRecord]]:
-    """Consecutive records, cut when a batch reaches its row or byte limit."""
-    chunk: list[RawRecord] = []
-    size = 0
+def chunks(records: Iterator[RawRecord], limits: Limits) -> Iterator[tuple[int, RawRecord]]:
+    """Each record with the index of its batch: a batch ends when it reaches its row or byte
+    limit. Records pass through one at a time, so skipping another worker's batch holds nothing.
+    """
+    index = rows = size = 0
     for record in records:
-        chunk.append(record)
+        if rows >= limits.rows or size >= limits.bytes:
+            index, rows, size = index + 1, 0, 0
+        rows += 1
         size += record.size
-        if len(chunk) >= limits.rows or size >= limits.bytes:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
+        yield index, record
 
 
 def prepare(
@@ -77,18 +76,24 @@ def prepare(
     worker: int = 0,
     workers: int = 1,
 ) -> Iterator[Batch]:
-    """The batches of one part that belong to `worker`, mapped and validated."""
+    """The batches of one part that belong to `worker`, mapped and validated as they are read."""
     target = targets()[rule.target]
     mapper = RecordMapper(rule, target, zone)
     row_of = _row_getter(target.columns)
-    for index, chunk in enumerate(cut(source.read(part, after=after), limits)):
+    batch: Batch | None = None
+    for index, raw in chunks(source.read(part, after=after), limits):
         if index % workers != worker:
             continue
-        batch = Batch(chunk[0].part, rule.target, index, chunk[-1].position)
-        for raw in chunk:
-            batch.read += 1
-            batch.size += raw.size
-            batch.add(mapper.map(raw), row_of)
+        if batch is not None and batch.index != index:
+            yield batch
+            batch = None
+        if batch is None:
+            batch = Batch(raw.part, rule.target, index, raw.position)
+        batch.last_position = raw.position
+        batch.read += 1
+        batch.size += raw.size
+        batch.add(mapper.map(raw), row_of)
+    if batch is not None:
         yield batch
 
 

@@ -9,6 +9,7 @@ remapping, exactly as the import wrote them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,6 @@ from rich.table import Table
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from legacy_import.batches import Limits, cut
 from legacy_import.canonical import Digest, canonical_json
 from legacy_import.loader import SOURCES, store_ids
 from legacy_import.mapping import RecordMapper
@@ -28,6 +28,7 @@ from legacy_import.targets import Target, targets
 from sqlmodel_store import Store
 
 SHOWN_DIFFERENCES = 20
+COMPARED_AT_ONCE = 2000
 
 
 @dataclass(slots=True)
@@ -61,7 +62,8 @@ async def verify_source(store: Store, spec: SourceSpec, zone: str, console: Cons
                 mapper = RecordMapper(rule, target, ZoneInfo(zone))
                 check = checks.setdefault(target.name, TableCheck())
                 comparer = _Comparer(conn, source_id, target, sourced)
-                for chunk in cut(source.read(part.name, after=0), Limits(2000, 8_000_000)):
+                records = source.read(part.name, after=0)
+                while chunk := list(islice(records, COMPARED_AT_ONCE)):
                     outcomes = [mapper.map(raw) for raw in chunk]
                     mapped = [o for o in outcomes if isinstance(o, Mapped)]
                     check.records += len(outcomes)

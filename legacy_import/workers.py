@@ -22,7 +22,9 @@ from legacy_import.batches import Batch, Limits, prepare
 from legacy_import.layouts import TableRule
 from legacy_import.sources import Source, SourceSpec, open_source
 
-QUEUE_DEPTH = 2
+# One batch waits while the next is prepared and the loader writes another: enough overlap,
+# and each batch more in flight is memory in two processes.
+QUEUE_DEPTH = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from legacy_import import telegram
 from legacy_import.canonical import canonical_json
 from legacy_import.layouts import LAYOUTS, detect_layout
-from legacy_import.sources import detect, open_source
+from legacy_import.sources import SourceSpec, open_source
+from legacy_import.sources.telegram import TelegramSource
 from legacy_import.targets import targets
 from legacy_import.verify import verify_source
 from sqlmodel_store import Store, StoreSettings
@@ -18,11 +21,11 @@ from sqlmodel_store import Store, StoreSettings
 EXPORT_PAGE = 5000
 
 
-def inspect_source(path: Path, fmt: str, console: Console) -> int:
-    spec = detect(path, fmt)
+def inspect_source(spec: SourceSpec, console: Console) -> int:
     source = open_source(spec)
     try:
         parts = source.parts()
+        chats = source.chats() if isinstance(source, TelegramSource) else None
     finally:
         source.close()
     layout = detect_layout(spec.kind, parts)
@@ -37,6 +40,8 @@ def inspect_source(path: Path, fmt: str, console: Console) -> int:
         target = rule.target if rule else "(not imported)"
         table.add_row(part.name, target, rows, ", ".join(part.columns))
     console.print(table)
+    if chats is not None:
+        _show_chats(chats, console)
     if layout is None:
         layouts = [known for known in LAYOUTS if known.kind == spec.kind]
         names = "; ".join(f"{known.name}: {known.description}" for known in layouts)
@@ -48,11 +53,27 @@ def inspect_source(path: Path, fmt: str, console: Console) -> int:
     return 0
 
 
-async def verify(path: Path, fmt: str, settings: StoreSettings, zone: str, console: Console) -> int:
+def _show_chats(chats: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title="chats")
+    for heading in ("chat", "type", "Bot API id", "entries", "message types"):
+        table.add_column(heading)
+    for found in chats:
+        chat, types = found["chat"], found["types"]
+        try:
+            bot_api = str(telegram.chat_id(chat))
+        except ValueError as error:
+            bot_api = f"? ({error})"
+        kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(types.items()))
+        name = chat.get("name") or "(no name)"
+        table.add_row(name, str(chat.get("type")), bot_api, f"{sum(types.values()):,}", kinds)
+    console.print(table)
+
+
+async def verify(spec: SourceSpec, settings: StoreSettings, zone: str, console: Console) -> int:
     store = Store(settings)
     try:
         await store.ensure_at_head()
-        return await verify_source(store, detect(path, fmt), zone, console)
+        return await verify_source(store, spec, zone, console)
     finally:
         await store.dispose()
 

@@ -6,11 +6,22 @@ Each conversion is pure and raises `ValueError` with a message meant for the rej
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
-Conversion = Literal["as_is", "timestamp", "json"]
+from legacy_import import telegram
+
+Conversion = Literal[
+    "as_is",
+    "timestamp",
+    "json",
+    "telegram_chat_id",
+    "telegram_author",
+    "telegram_text",
+    "telegram_message_type",
+    "telegram_date",
+]
 
 # Beyond this many seconds since 1970 (year 5138) a number must be milliseconds.
 MILLISECONDS_ABOVE = 100_000_000_000
@@ -77,8 +88,34 @@ def _short(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def _record(rule: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any, tzinfo], Any]:
+    """A Telegram rule that reads the whole message (the field rule's source is `*`)."""
+
+    def convert(value: Any, zone: tzinfo = UTC) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{_short(repr(value))} is not a message object")
+        return rule(value)
+
+    return convert
+
+
+def _telegram_date(value: Any, zone: tzinfo = UTC) -> datetime:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{_short(repr(value))} is not a message object")
+    return telegram.message_time(value, zone)
+
+
+def _telegram_text(value: Any, zone: tzinfo = UTC) -> str:
+    return telegram.plain_text(value)
+
+
 CONVERSIONS: dict[Conversion, Callable[[Any, tzinfo], Any]] = {
     "as_is": as_is,
     "timestamp": timestamp,
     "json": json_value,
+    "telegram_chat_id": _record(telegram.chat_id),
+    "telegram_author": _record(telegram.message_author),
+    "telegram_text": _telegram_text,
+    "telegram_message_type": _record(telegram.message_type),
+    "telegram_date": _telegram_date,
 }

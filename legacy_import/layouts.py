@@ -13,10 +13,13 @@ from legacy_import.convert import Conversion
 from legacy_import.sources import Part, SourceKind
 from legacy_import.targets import targets
 
+# A field rule's source that stands for the whole record, for conversions that need several keys.
+WHOLE_RECORD = "*"
+
 
 @dataclass(frozen=True, slots=True)
 class FieldRule:
-    """Target field ← source column, through a conversion."""
+    """Target field ← source column (or the `WHOLE_RECORD`), through a conversion."""
 
     target: str
     source: str
@@ -111,7 +114,42 @@ CANONICAL_JSON = Layout(
     tables=tuple(_same_names(name) for name in targets()),
 )
 
-LAYOUTS = (BOT_SQLITE, BOT_V0_SQLITE, CANONICAL_JSON)
+TELEGRAM_EXPORT = Layout(
+    name="telegram-desktop",
+    kind="telegram",
+    description="A Telegram Desktop chat export (result.json): authors → users, "
+    "messages and service entries → messages (rules in legacy_import.telegram).",
+    signature={"authors": frozenset(), "messages": frozenset()},
+    tables=(
+        TableRule(
+            part="authors",
+            target="users",
+            fields=(
+                FieldRule("telegram_id", "id"),
+                FieldRule("first_name", "name"),
+                FieldRule("created_at", "first_seen", "telegram_date"),
+                FieldRule("updated_at", "named_at", "telegram_date"),
+            ),
+            keep_ids=False,
+        ),
+        TableRule(
+            part="messages",
+            target="messages",
+            fields=(
+                FieldRule("user_id", WHOLE_RECORD, "telegram_author"),
+                FieldRule("chat_id", "chat", "telegram_chat_id"),
+                FieldRule("message_id", "id"),
+                FieldRule("reply_to_message_id", "reply_to_message_id"),
+                FieldRule("text", "text", "telegram_text"),
+                FieldRule("message_type", WHOLE_RECORD, "telegram_message_type"),
+                FieldRule("timestamp", WHOLE_RECORD, "telegram_date"),
+            ),
+            legacy_id=None,
+        ),
+    ),
+)
+
+LAYOUTS = (BOT_SQLITE, BOT_V0_SQLITE, CANONICAL_JSON, TELEGRAM_EXPORT)
 
 
 def detect_layout(kind: SourceKind, parts: list[Part]) -> Layout | None:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from legacy_import.convert import CONVERSIONS, as_is
-from legacy_import.layouts import TableRule
+from legacy_import.layouts import WHOLE_RECORD, TableRule
 from legacy_import.records import Mapped, RawRecord, Rejected, rejected
 from legacy_import.targets import Target
 
@@ -29,6 +29,8 @@ class RecordMapper:
             (field.target, field.source, CONVERSIONS[field.convert]) for field in rule.fields
         ]
         self._nullable = {name for name in target.columns if target.table.c[name].nullable}
+        mapped = {field.target for field in rule.fields}
+        self._references = [name for name in target.references if name in mapped]
 
     def map(self, raw: RawRecord) -> Mapped | Rejected:
         if raw.problem:
@@ -36,9 +38,12 @@ class RecordMapper:
         values: dict[str, Any] = {}
         data = raw.data
         for target, source, convert in self._fields:
-            if source not in data:
+            if source == WHOLE_RECORD:
+                value: Any = data
+            elif source in data:
+                value = data[source]
+            else:
                 continue
-            value = data[source]
             if value is None:
                 if target in self._nullable:
                     values[target] = None
@@ -53,6 +58,15 @@ class RecordMapper:
         legacy_id = self._legacy_id(data)
         if isinstance(legacy_id, str):
             return rejected(raw, legacy_id)
+        references: dict[str, int] = {}
+        for name in self._references:
+            if values.get(name) is not None:
+                reference = _integer(values[name])
+                if reference is None:
+                    return rejected(raw, f"{name}: {values[name]!r} is not an integer id")
+                # A legacy reference (even a negative channel id) becomes a store id only when
+                # the loader resolves it; the schema sees a stand-in that is a valid id.
+                references[name], values[name] = reference, 1
         schema = self._target.schema
         record = schema.__new__(schema)
         try:
@@ -62,6 +76,7 @@ class RecordMapper:
         explicit = frozenset(values)
         validated = record.__dict__
         row = {name: validated[name] for name in self._target.columns}
+        row.update(references)
         return Mapped(raw.position, raw.location, legacy_id, row, explicit)
 
     def _legacy_id(self, data: dict[str, Any]) -> int | str | None:
@@ -70,11 +85,17 @@ class RecordMapper:
         if column is None or data.get(column) is None:
             return None
         value = data[column]
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        return f"{column}: {value!r} is not an integer id"
+        found = _integer(value)
+        return f"{column}: {value!r} is not an integer id" if found is None else found
+
+
+def _integer(value: Any) -> int | None:
+    """An id given as an integer, or as the digits of one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().removeprefix("-").isdigit():
+        return int(value)
+    return None
 
 
 def describe(error: ValidationError) -> str:

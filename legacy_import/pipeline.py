@@ -47,7 +47,8 @@ class RunConfig:
     dry_run: bool = False
     rejects_path: Path = Path("rejects.jsonl")
     timezone: str = "UTC"
-    workers: int = 2
+    encoding: str | None = None
+    workers: int = 1
 
 
 class TooManyRejectsError(Exception):
@@ -115,7 +116,7 @@ async def _target(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
 async def run_import(config: RunConfig, progress: Progress) -> RunResult:
     result = RunResult(dry_run=config.dry_run)
     started = time.monotonic()
-    specs = [detect(path, config.fmt) for path in config.sources]
+    specs = [detect(path, config.fmt, config.encoding) for path in config.sources]
     async with _target(config, result) as store, store.engine.connect() as conn:
         source_ids = []
         outer = await conn.begin() if config.dry_run else None
@@ -160,6 +161,7 @@ async def _run_source(
     source, layout, parts = open_layout(spec)
     await _lock(conn, spec.key)
     result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
+    result.notes.extend(source.notes())
     source_id = await register_source(conn, spec.key, layout.name, nested=config.dry_run)
     order = list(targets())
     ruled = [(part, rule) for part in parts if (rule := layout.rule_for(part))]
@@ -183,7 +185,7 @@ async def _run_source(
             for part, rule in ruled:
                 after = checkpoints[part.name].position if part.name in checkpoints else 0
                 counts = result.counts(rule.target)
-                progress.start(f"{part.name} → {rule.target}", rows=part.rows)
+                progress.start(f"{part.name} → {rule.target}", rows=part.rows, size=part.size)
                 task = Task(part.name, rule, after, limits, config.timezone)
                 async for batch in preparers.batches(task):
                     outcome = await loader.load(batch)

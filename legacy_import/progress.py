@@ -21,7 +21,9 @@ from rich.progress import (
 
 
 class Progress(Protocol):
-    def start(self, label: str, *, rows: int | None) -> None: ...
+    def start(self, label: str, *, rows: int | None, size: int | None = None) -> None:
+        """A part begins: its row count, else its size in bytes, is the total when known."""
+        ...
 
     def advance(self, *, rows: int, size: int) -> None: ...
 
@@ -29,7 +31,7 @@ class Progress(Protocol):
 
 
 class RichProgress:
-    """Rows (of the known total), bytes read, rate and time left for the current part."""
+    """Rows, or bytes when only the size is known, of the total; rate and time left."""
 
     def __init__(self, console: Console) -> None:
         self._bar = RichBar(
@@ -45,17 +47,21 @@ class RichProgress:
         )
         self._task: TaskID | None = None
         self._bytes = 0
+        self._by_size = False
 
-    def start(self, label: str, *, rows: int | None) -> None:
+    def start(self, label: str, *, rows: int | None, size: int | None = None) -> None:
         if self._task is None:
             self._bar.start()
         self._bytes = 0
-        self._task = self._bar.add_task(label, total=rows, megabytes=0.0)
+        self._by_size = rows is None and size is not None
+        total = size if self._by_size else rows
+        self._task = self._bar.add_task(label, total=total, megabytes=0.0)
 
     def advance(self, *, rows: int, size: int) -> None:
         if self._task is not None:
             self._bytes += size
-            self._bar.update(self._task, advance=rows, megabytes=self._bytes / 1e6)
+            step = size if self._by_size else rows
+            self._bar.update(self._task, advance=step, megabytes=self._bytes / 1e6)
 
     def stop(self) -> None:
         if self._task is not None:
@@ -72,10 +78,11 @@ class LineProgress:
         self._rows = 0
         self._bytes = 0
         self._total: int | None = None
+        self._size: int | None = None
         self._started = self._last = time.monotonic()
 
-    def start(self, label: str, *, rows: int | None) -> None:
-        self._label, self._total, self._rows, self._bytes = label, rows, 0, 0
+    def start(self, label: str, *, rows: int | None, size: int | None = None) -> None:
+        self._label, self._total, self._size, self._rows, self._bytes = label, rows, size, 0, 0
         self._started = self._last = time.monotonic()
 
     def advance(self, *, rows: int, size: int) -> None:
@@ -92,6 +99,12 @@ class LineProgress:
         left = ""
         if self._total and rate > 0:
             left = f", about {max(self._total - self._rows, 0) / rate:.0f} s left"
+        elif self._total is None and self._size and self._bytes:
+            speed = self._bytes / max(now - self._started, 1e-9)
+            left = (
+                f", {self._bytes / self._size:.0%} of the file, "
+                f"about {max(self._size - self._bytes, 0) / speed:.0f} s left"
+            )
         print(
             f"{self._label}: {self._rows:,}{of} rows, {self._bytes / 1e6:.1f} MB, "
             f"{rate:,.0f} rows/s{left}",

@@ -23,6 +23,7 @@ class RunResult:
     sources: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, TableCounts] = field(default_factory=dict)
     skipped_parts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     schema_created: bool = False
     dry_run: bool = False
     stopped: str | None = None
@@ -90,6 +91,8 @@ def show_summary(result: RunResult, console: Console) -> None:
         console.print("The database was empty: its schema was created by the migrations.")
     for part in result.skipped_parts:
         console.print(f"Not imported: {part} (no table of the layout reads it).")
+    for note in result.notes:
+        console.print(f"Note: {note}.", markup=False)
     console.print(
         f"{total.read:,} records in {result.duration_s:.1f} s ({result.rows_per_s:,.0f} rows/s)."
     )

@@ -12,8 +12,8 @@ from typing import Literal, Protocol
 
 from legacy_import.records import RawRecord
 
-SourceKind = Literal["sqlite", "json"]
-FORMATS = ("auto", "sqlite", "json")
+SourceKind = Literal["sqlite", "json", "telegram"]
+FORMATS = ("auto", "sqlite", "json", "telegram")
 
 
 class SourceError(Exception):
@@ -24,6 +24,7 @@ class SourceError(Exception):
 class SourceSpec:
     kind: SourceKind
     path: Path
+    encoding: str | None = None
 
     @property
     def key(self) -> str:
@@ -39,6 +40,7 @@ class Part:
     stem: str
     columns: tuple[str, ...]
     rows: int | None
+    size: int | None = None
 
 
 class Source(Protocol):
@@ -48,27 +50,37 @@ class Source(Protocol):
 
     def read(self, part: str, *, after: int) -> Iterator[RawRecord]: ...
 
+    def notes(self) -> list[str]:
+        """What the run's summary should tell the operator about this source."""
+        ...
+
     def close(self) -> None: ...
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def detect(path: Path, fmt: str = "auto") -> SourceSpec:
+def detect(path: Path, fmt: str = "auto", encoding: str | None = None) -> SourceSpec:
     """Which kind of source `path` is, from its content (not its name)."""
+    from legacy_import.sources.telegram import looks_like_export
+
     resolved = path.expanduser().resolve()
     if not resolved.exists():
         raise SourceError(f"{path} does not exist; give the path of a legacy database or dump")
     if fmt != "auto":
-        return SourceSpec(fmt, resolved)  # type: ignore[arg-type]
+        return SourceSpec(fmt, resolved, encoding)  # type: ignore[arg-type]
     if resolved.is_dir():
-        return SourceSpec("json", resolved)
+        return SourceSpec("json", resolved, encoding)
     with resolved.open("rb") as handle:
         head = handle.read(len(SQLITE_HEADER))
+        handle.seek(0)
+        telegram = resolved.suffix == ".json" and looks_like_export(handle)
     if head == SQLITE_HEADER:
-        return SourceSpec("sqlite", resolved)
+        return SourceSpec("sqlite", resolved, encoding)
+    if telegram:
+        return SourceSpec("telegram", resolved, encoding)
     if resolved.suffix in (".json", ".jsonl"):
-        return SourceSpec("json", resolved)
+        return SourceSpec("json", resolved, encoding)
     raise SourceError(
         f"{path} is neither a SQLite database nor a .json/.jsonl file; "
         "pass --format to say what it is"
@@ -78,7 +90,10 @@ def detect(path: Path, fmt: str = "auto") -> SourceSpec:
 def open_source(spec: SourceSpec) -> Source:
     from legacy_import.sources.json_dump import JsonSource
     from legacy_import.sources.sqlite import SqliteSource
+    from legacy_import.sources.telegram import TelegramSource
 
     if spec.kind == "sqlite":
         return SqliteSource(spec)
+    if spec.kind == "telegram":
+        return TelegramSource(spec)
     return JsonSource(spec)

@@ -69,6 +69,9 @@ class JsonSource:
         else:
             yield from _read_array(part, path, key, after)
 
+    def notes(self) -> list[str]:
+        return []
+
     def close(self) -> None:
         """Files are opened per part and closed when their part is read."""
 

@@ -125,6 +125,9 @@ class SqliteSource:
             "; ".join(problems) or None,
         )
 
+    def notes(self) -> list[str]:
+        return []
+
     def close(self) -> None:
         self._db.close()
         self._copy_dir.cleanup()

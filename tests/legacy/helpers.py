@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +75,31 @@ def change(url: str, sql: str) -> None:
 
 def counts(url: str) -> dict[str, int]:
     return {table: query(url, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
+
+
+def export_tables(url: str, out: Path) -> dict[str, bytes]:
+    """The store's canonical export, file name → bytes."""
+    assert main(["export", "--database-url", url, "--out", str(out)]) == 0
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+def _checkpointed(url: str) -> int:
+    try:
+        rows = query(url, "SELECT count(*) FROM import_checkpoints WHERE position > 0")
+    except Exception:
+        return 0
+    return int(rows[0][0])
+
+
+def kill_after_checkpoints(command: list[str], url: str, checkpoints: int) -> None:
+    """Start the import and `kill -9` it (workers too) once it committed that many batches."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while (
+        _checkpointed(url) < checkpoints and time.monotonic() < deadline and process.poll() is None
+    ):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

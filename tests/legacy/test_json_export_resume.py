@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from legacy_import.cli import main
-from tests.legacy.helpers import counts, query, rejects, run
-
-
-def _export(url: str, out: Path) -> dict[str, bytes]:
-    assert main(["export", "--database-url", url, "--out", str(out)]) == 0
-    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+from tests.legacy.helpers import counts, export_tables, kill_after_checkpoints, query, rejects, run
 
 
 def test_export_run_export_is_byte_identical(
@@ -31,10 +22,10 @@ def test_export_run_export_is_byte_identical(
 ) -> None:
     first = new_database(backend)
     assert run(capsys, str(legacy_db), "--database-url", first)[0] == 0
-    exported = _export(first, tmp_path / "one")
+    exported = export_tables(first, tmp_path / "one")
     second = new_database(backend)
     assert run(capsys, str(tmp_path / "one"), "--database-url", second)[0] == 0
-    assert _export(second, tmp_path / "two") == exported
+    assert export_tables(second, tmp_path / "two") == exported
 
 
 def test_json_arrays_jsonl_and_a_single_object_file_import_alike(
@@ -111,14 +102,6 @@ def test_a_legacy_id_twice_in_one_file_rejects_the_later_record(
     assert line["reason"] == "duplicate of users.jsonl line 1 (id=5)"
 
 
-def _checkpointed(url: str) -> int:
-    try:
-        rows = query(url, "SELECT count(*) FROM import_checkpoints WHERE position > 0")
-    except Exception:
-        return 0
-    return int(rows[0][0])
-
-
 @pytest.mark.parametrize("stop_after", [1, 4])
 def test_resume_after_kill_9_equals_one_clean_run(
     new_database: Callable[[str], str],
@@ -142,19 +125,8 @@ def test_resume_after_kill_9_equals_one_clean_run(
         "--rejects",
         str(tmp_path / "r.jsonl"),
     ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.monotonic() + 60
-    while (
-        _checkpointed(killed) < stop_after
-        and time.monotonic() < deadline
-        and process.poll() is None
-    ):
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_after_checkpoints(command, killed, stop_after)
     assert subprocess.run(command, capture_output=True, check=False).returncode == 0
     clean = new_database("postgres")
     assert run(capsys, str(legacy_db), "--database-url", clean)[0] == 0
-    assert _export(killed, tmp_path / "killed") == _export(clean, tmp_path / "clean")
+    assert export_tables(killed, tmp_path / "killed") == export_tables(clean, tmp_path / "clean")

@@ -1,0 +1,266 @@
+"""Telegram Desktop chat exports (`result.json`), streamed with ijson and never loaded whole.
+
+A single-chat export (top-level `name`/`type`/`id`/`messages`) or a full-account one
+(`chats.list`, `left_chats.list`) gives two parts:
+
+- `authors`: one record per distinct `from_id`/`actor_id`: `id`, `name`, and the `date`s of the
+  author's first message (`first_seen`) and of the message the name was taken from
+  (`named_at`). The name is the one shown with the author's latest message, so a renamed user
+  gets the newer name. This part needs a pass over the whole file before its first record.
+- `messages`: every message and service entry of every chat, in file order. Each record is the
+  message as exported, plus the `chat` it belongs to (`id`, `type`, `name`).
+
+A record's position is its rank in the file, so a checkpoint is one number. A message's size is
+the number of bytes read from the file since the one before, so progress is by bytes read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+import ijson
+
+from legacy_import import telegram
+from legacy_import.records import RawRecord, estimated_size
+from legacy_import.sources import Part, SourceError, SourceSpec
+
+# Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
+CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
+CHAT_KEYS = frozenset({"id", "type", "name"})
+MESSAGES = "messages.item"
+OPENING = frozenset({"start_map", "start_array"})
+CLOSING = frozenset({"end_map", "end_array"})
+CHUNK = 1 << 20
+EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", "id", "chats"})
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One message found while walking the file; `message` is None when it was skipped."""
+
+    rank: int
+    chat: dict[str, Any]
+    message: dict[str, Any] | None
+    size: int
+
+
+@dataclass(slots=True)
+class _Author:
+    first_rank: int
+    raw_id: Any
+    name: str | None
+    named: tuple[int, str, int]
+    named_at: dict[str, Any]
+    first: tuple[int, str, int]
+    first_at: dict[str, Any]
+
+
+class TelegramSource:
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+        self._name = spec.path.name
+
+    def parts(self) -> list[Part]:
+        self._check_encoding()
+        return [
+            Part("authors", "authors", (), None),
+            Part("messages", "messages", (), None, size=self.spec.path.stat().st_size),
+        ]
+
+    def notes(self) -> list[str]:
+        """What the operator should know: exports before 2022 hold only local times."""
+        for entry in self._walk(build_after=0):
+            if entry.message is not None and "date_unixtime" not in entry.message:
+                return [
+                    f"{self._name} has no date_unixtime (exported before 2022): its dates are "
+                    "local times and were read in the --timezone zone"
+                ]
+            break
+        return []
+
+    def read(self, part: str, *, after: int) -> Iterator[RawRecord]:
+        if part == "authors":
+            yield from self._authors(after)
+            return
+        for entry in self._walk(build_after=after):
+            if entry.message is None:
+                continue
+            if "__problem__" in entry.message:
+                yield RawRecord(
+                    part,
+                    entry.rank,
+                    f"{self._name} after message {entry.message['after']} of the file",
+                    {},
+                    entry.size,
+                    entry.message["__problem__"],
+                )
+                return
+            message = entry.message
+            where = f"{self._name} chat {entry.chat.get('id')} message {message.get('id')}"
+            data = {**message, "chat": entry.chat}
+            yield RawRecord(part, entry.rank, where, data, entry.size)
+
+    def close(self) -> None:
+        """The file is opened per pass and closed when the pass ends."""
+
+    def chats(self) -> list[dict[str, Any]]:
+        """Each chat with its Bot API id and its count of entries per message type."""
+        found: list[dict[str, Any]] = []
+        for entry in self._walk(build_after=0):
+            if entry.message is None or "__problem__" in entry.message:
+                continue
+            if not found or found[-1]["chat"] is not entry.chat:
+                found.append({"chat": entry.chat, "types": {}})
+            types = found[-1]["types"]
+            kind = telegram.message_type(entry.message)
+            types[kind] = types.get(kind, 0) + 1
+        return found
+
+    def _authors(self, after: int) -> Iterator[RawRecord]:
+        authors: dict[int, _Author] = {}
+        for entry in self._walk(build_after=0):
+            message = entry.message
+            if message is None or "__problem__" in message:
+                break
+            try:
+                author = telegram.message_author(message)
+            except ValueError:
+                continue
+            seen = (_unix(message), str(message.get("date", "")), entry.rank)
+            at: dict[str, Any] = {k: message[k] for k in ("date", "date_unixtime") if k in message}
+            name = telegram.author_name(message)
+            known = authors.get(author)
+            if known is None:
+                raw_id = message.get("from_id", message.get("actor_id"))
+                authors[author] = _Author(entry.rank, raw_id, name, seen, at, seen, at)
+                continue
+            if name is not None and seen >= known.named:
+                known.name, known.named, known.named_at = name, seen, at
+            if seen < known.first:
+                known.first, known.first_at = seen, at
+        ordered = sorted(authors.items(), key=lambda pair: pair[1].first_rank)
+        for position, (author, found) in enumerate(ordered, start=1):
+            if position <= after:
+                continue
+            data = {
+                "id": author,
+                "name": found.name,
+                "first_seen": found.first_at,
+                "named_at": found.named_at,
+            }
+            where = f"{self._name} author {found.raw_id}"
+            yield RawRecord("authors", position, where, data, estimated_size(data))
+
+    def _walk(self, *, build_after: int) -> Iterator[_Entry]:
+        """Every message of every chat; those ranked at or below `build_after` are skipped
+        without being built. A file that stops being valid JSON ends with a problem entry."""
+        chat: dict[str, Any] = {}
+        rank = depth = 0
+        builder: Any = None
+        with self._open() as (raw, handle):
+            last_offset = 0
+            try:
+                for prefix, event, value in ijson.parse(handle, use_float=True):
+                    if depth:
+                        if builder is not None:
+                            builder.event(event, value)
+                        if event in OPENING:
+                            depth += 1
+                        elif event in CLOSING:
+                            depth -= 1
+                            if depth == 0:
+                                offset = raw.tell()
+                                message = builder.value if builder is not None else None
+                                yield _Entry(rank, chat, message, offset - last_offset)
+                                last_offset, builder = offset, None
+                        continue
+                    owner, _, key = prefix.rpartition(".")
+                    if event == "start_map" and prefix.endswith(MESSAGES):
+                        if prefix.removesuffix(MESSAGES).removesuffix(".") in CHAT_PREFIXES:
+                            rank, depth = rank + 1, 1
+                            if rank > build_after:
+                                builder = ijson.ObjectBuilder()
+                                builder.event(event, value)
+                    elif event == "start_map" and prefix in CHAT_PREFIXES:
+                        chat = {}
+                    elif key in CHAT_KEYS and owner in CHAT_PREFIXES and event not in OPENING:
+                        chat = {**chat, key: value}
+            except (ijson.JSONError, UnicodeDecodeError) as error:
+                whole = rank - 1 if depth else rank
+                problem = (
+                    f"the file is not valid JSON from here on ({error}): {whole} messages "
+                    "before this were read, nothing after it"
+                )
+                yield _Entry(rank + 1, chat, {"__problem__": problem, "after": whole}, 0)
+
+    @contextmanager
+    def _open(self) -> Iterator[tuple[IO[bytes], IO[bytes] | _AsUtf8]]:
+        with self.spec.path.open("rb") as raw:
+            if self.spec.encoding:
+                yield raw, _AsUtf8(io.TextIOWrapper(raw, encoding=self.spec.encoding))
+            else:
+                yield raw, raw
+
+    def _check_encoding(self) -> None:
+        """Telegram writes UTF-8; anything else was re-encoded by someone, and is refused
+        before a single record is read, unless `--encoding` names what it is."""
+        if self.spec.encoding:
+            try:
+                codecs.lookup(self.spec.encoding)
+            except LookupError:
+                raise SourceError(f"--encoding {self.spec.encoding!r} is not known") from None
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
+        with self.spec.path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    raise SourceError(
+                        f"{self._name} is not UTF-8 (byte {chunk[error.start]:#04x} at offset "
+                        f"{offset + error.start:,}), though Telegram Desktop writes UTF-8: the "
+                        "file was re-encoded. Pass --encoding with the encoding it is in "
+                        "(for Russian text often cp1251)"
+                    ) from None
+                offset += len(chunk)
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise SourceError(f"{self._name} ends inside a UTF-8 character") from None
+
+
+class _AsUtf8:
+    """A file in another encoding, read as the UTF-8 bytes ijson parses."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+
+    def read(self, size: int = -1) -> bytes:
+        return self._text.read(size).encode("utf-8")
+
+
+def _unix(message: dict[str, Any]) -> int:
+    value = message.get("date_unixtime")
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int) else 0
+
+
+def looks_like_export(handle: IO[bytes]) -> bool:
+    """A JSON object whose first key is one Telegram Desktop writes first (a single chat starts
+    with `name`, or `type` when the chat has no name; a full account with `about`)."""
+    try:
+        for prefix, event, value in ijson.parse(handle):
+            if prefix == "" and event == "map_key":
+                return value in EXPORT_FIRST_KEYS
+            if prefix == "" and event != "start_map":
+                return False
+    except (ijson.JSONError, UnicodeDecodeError):
+        return False
+    return False

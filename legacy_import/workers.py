@@ -2,6 +2,10 @@
 
 Each worker gets the same task (a part from a position) and prepares every `workers`-th batch;
 `Preparers.batches` hands them back in order. With `workers=0` everything runs in-process.
+
+Batches travel through pipes, not queues: a worker blocks in `send` until its batch is taken,
+so at most one finished batch per worker waits in memory, and with no semaphores there is no
+resource-tracker process either.
 """
 
 from __future__ import annotations
@@ -12,19 +16,16 @@ import multiprocessing
 import signal
 import traceback
 from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from multiprocessing.queues import Queue
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from legacy_import.batches import Batch, Limits, prepare
 from legacy_import.layouts import TableRule
 from legacy_import.sources import Source, SourceSpec, open_source
-
-# One batch waits while the next is prepared and the loader writes another: enough overlap,
-# and each batch more in flight is memory in two processes.
-QUEUE_DEPTH = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +77,18 @@ def _tasks_of(source: Source, task: Task, worker: int, workers: int) -> Iterator
     )
 
 
-def _work(spec: SourceSpec, worker: int, workers: int, tasks: Queue[Any], out: Queue[Any]) -> None:
+def _work(spec: SourceSpec, worker: int, workers: int, tasks: Connection, out: Connection) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     source = open_source(spec)
     try:
-        while (task := tasks.get()) is not None:
+        while (task := tasks.recv()) is not None:
             try:
                 for batch in _tasks_of(source, task, worker, workers):
-                    out.put(batch)
-                out.put(PartEnd(task.part))
+                    out.send(batch)
+                out.send(PartEnd(task.part))
             except Exception as error:
-                out.put(WorkerFailed(f"{type(error).__name__}: {error}", traceback.format_exc()))
+                out.send(WorkerFailed(f"{type(error).__name__}: {error}", traceback.format_exc()))
     finally:
         source.close()
 
@@ -100,8 +101,8 @@ class Preparers:
         self._count = workers
         self._local: Source | None = None
         self._processes: list[BaseProcess] = []
-        self._tasks: list[Queue[Any]] = []
-        self._results: list[Queue[Any]] = []
+        self._tasks: list[Connection] = []
+        self._results: list[Connection] = []
 
     def __enter__(self) -> Preparers:
         if self._count == 0:
@@ -109,25 +110,30 @@ class Preparers:
             return self
         context = multiprocessing.get_context("spawn")
         for index in range(self._count):
-            tasks: Queue[Any] = context.Queue()
-            results: Queue[Any] = context.Queue(QUEUE_DEPTH)
+            task_reader, task_writer = context.Pipe(duplex=False)
+            result_reader, result_writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_work,
-                args=(self._spec, index, self._count, tasks, results),
+                args=(self._spec, index, self._count, task_reader, result_writer),
                 name=f"legacy_import-worker-{index}",
                 daemon=True,
             )
             process.start()
+            # Only the worker holds these ends now, so its death reads as end of file here.
+            task_reader.close()
+            result_writer.close()
             self._processes.append(process)
-            self._tasks.append(tasks)
-            self._results.append(results)
+            self._tasks.append(task_writer)
+            self._results.append(result_reader)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._local is not None:
             self._local.close()
         for tasks in self._tasks:
-            tasks.put(None)
+            with suppress(OSError):
+                tasks.send(None)
+            tasks.close()
         for process in self._processes:
             process.join(timeout=1)
             if process.is_alive():
@@ -139,12 +145,10 @@ class Preparers:
                 yield batch
             return
         for tasks in self._tasks:
-            tasks.put(task)
+            tasks.send(task)
         index = 0
         while True:
-            message = await asyncio.to_thread(self._results[index % self._count].get)
-            if isinstance(message, WorkerFailed):
-                raise PreparationError(message.message, message.details)
+            message = await self._receive(index % self._count)
             if isinstance(message, PartEnd):
                 await self._drain(index)
                 return
@@ -154,7 +158,18 @@ class Preparers:
     async def _drain(self, ended: int) -> None:
         """Every other worker ends the part too; take their end markers."""
         for offset in range(1, self._count):
-            queue = self._results[(ended + offset) % self._count]
-            message = await asyncio.to_thread(queue.get)
-            if isinstance(message, WorkerFailed):
-                raise PreparationError(message.message, message.details)
+            await self._receive((ended + offset) % self._count)
+
+    async def _receive(self, worker: int) -> Any:
+        try:
+            message = await asyncio.to_thread(self._results[worker].recv)
+        except EOFError:
+            code = self._processes[worker].exitcode
+            raise PreparationError(
+                f"worker {worker} stopped (exit code {code}) before finishing its batches; "
+                "committed batches stay, and running the same command again resumes",
+                "",
+            ) from None
+        if isinstance(message, WorkerFailed):
+            raise PreparationError(message.message, message.details)
+        return message

@@ -1,0 +1,48 @@
+"""Worker processes: a worker that dies is reported, never waited for forever."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from legacy_import.batches import Limits
+from legacy_import.pipeline import open_layout
+from legacy_import.sources import detect
+from legacy_import.workers import PreparationError, Preparers, Task
+
+
+def _spawned_children() -> list[int]:
+    me = os.getpid()
+    children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+    return [
+        int(pid)
+        for pid in children
+        if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def test_a_worker_killed_mid_run_is_an_error_not_a_hang(legacy_db: Path) -> None:
+    spec = detect(legacy_db)
+    source, layout, parts = open_layout(spec)
+    source.close()
+    rule = next(
+        rule for part in parts if (rule := layout.rule_for(part)) and part.name == "messages"
+    )
+    task = Task("messages", rule, 0, Limits(10, 1_000_000), "UTC")
+
+    async def consume() -> int:
+        taken = 0
+        with Preparers(spec, 1) as preparers:
+            async for _ in preparers.batches(task):
+                taken += 1
+                if taken == 1:
+                    for pid in _spawned_children():
+                        os.kill(pid, signal.SIGKILL)
+        return taken
+
+    with pytest.raises(PreparationError, match=r"stopped .* before finishing its batches"):
+        asyncio.run(asyncio.wait_for(consume(), timeout=60))

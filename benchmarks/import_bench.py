@@ -22,29 +22,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from contextlib import closing, suppress
+from contextlib import closing
 from dataclasses import dataclass
-from itertools import count
 from pathlib import Path
 from time import perf_counter
 from urllib.parse import urlsplit
 
 import asyncpg  # type: ignore[import-untyped]
+from bench_support import (
+    admin_execute,
+    load_script_function,
+    measure,
+    print_table,
+    tail,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path("/tmp/import-bench")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-SAMPLE_EVERY = 0.05  # seconds between RSS samples
-RESCAN_EVERY = 20  # samples between walks of the process tree
 # The store's ten tables; the legacy link table keeps its old name when pgloader copies it.
 TARGET_TABLES = [
     "users", "messages", "facts", "stats", "jokes", "memories", "categories",
@@ -87,20 +86,6 @@ def parse_args() -> Options:
     return Options(**vars(parser.parse_args()))
 
 
-def load_generator() -> Callable[..., dict[str, int]]:
-    """scripts/ is not a package: load make_legacy_db from its file."""
-    spec = importlib.util.spec_from_file_location(
-        "make_legacy_db", ROOT / "scripts/make_legacy_db.py"
-    )
-    if spec is None or spec.loader is None:
-        raise RuntimeError("cannot load scripts/make_legacy_db.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    generator: Callable[..., dict[str, int]] = module.make_legacy_db
-    return generator
-
-
 def legacy_file(messages: int, seed: int) -> Path:
     """The cached legacy database for (N, seed), generated on first use."""
     path = CACHE / f"legacy-n{messages}-s{seed}.db"
@@ -109,7 +94,7 @@ def legacy_file(messages: int, seed: int) -> Path:
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
     start = perf_counter()
-    load_generator()(path, messages=messages, seed=seed)
+    load_script_function("make_legacy_db", "make_legacy_db")(path, messages=messages, seed=seed)
     print(f"Generated {path} in {perf_counter() - start:.1f} s", flush=True)
     return path
 
@@ -125,16 +110,6 @@ def legacy_rows(path: Path) -> dict[str, int]:
 
 def database_url(admin_url: str, name: str) -> str:
     return urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-
-
-async def admin_execute(admin_url: str, *statements: str) -> None:
-    """CREATE/DROP DATABASE cannot run in a transaction, so they go through asyncpg directly."""
-    connection = await asyncpg.connect(admin_url)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def target_rows(url: str) -> int:
@@ -153,63 +128,6 @@ async def target_rows(url: str) -> int:
         return total
     finally:
         await connection.close()
-
-
-def process_children() -> dict[int, list[int]]:
-    """Parent pid → child pids, from /proc/<pid>/stat (field 4, after the parenthesised name)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_bytes()
-            except OSError:  # exited since the listing
-                continue
-            parent = int(stat.rsplit(b")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    return children
-
-
-def rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0  # exited, or a zombie (which has no VmRSS line)
-
-
-def tree_pids(root: int) -> list[int]:
-    children, pids = process_children(), [root]
-    for pid in pids:  # grows while walked: breadth-first over the descendants
-        pids.extend(children.get(pid, ()))
-    return pids
-
-
-def measure(argv: list[str], log: Path) -> tuple[int, float, float]:
-    """Exit code, wall seconds and peak tree RSS (MiB) of a command; output goes to LOG.out/err.
-
-    Listing /proc costs milliseconds, so the tree is re-walked every RESCAN_EVERY samples
-    (workers start once and live long); reading each member's RSS every sample is cheap.
-    """
-    with log.with_suffix(".out").open("wb") as out, log.with_suffix(".err").open("wb") as err:
-        start = perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT)
-        peak, pids = 0, [process.pid]
-        for sample in count():
-            if process.poll() is not None:
-                break
-            if sample % RESCAN_EVERY == 0:
-                pids = tree_pids(process.pid)
-            peak = max(peak, sum(rss_kib(pid) for pid in pids))
-            with suppress(subprocess.TimeoutExpired):  # woken early when it exits
-                process.wait(SAMPLE_EVERY)
-        seconds = perf_counter() - start
-    return process.returncode, seconds, peak / 1024
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def command(tool: str, legacy: Path, url: str, report: Path, workers: int | None) -> list[str]:
@@ -248,13 +166,6 @@ def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
             asyncio.run(admin_execute(opts.admin_url, drop))
 
 
-def print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
-    for row in [header, *rows]:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.rjust(w) if k > 1 else c.ljust(w) for k, (c, w) in enumerate(cells)))
-
-
 def print_runs(runs: list[Run], total: int) -> None:
     rows = []
     for run in runs:
@@ -265,7 +176,7 @@ def print_runs(runs: list[Run], total: int) -> None:
         rows.append([str(run.round), run.tool, str(run.exit_code), *timing, in_target])
     header = ["round", "tool", "exit", "seconds", "rows/s", "peak RSS MiB", "rows in target"]
     print()
-    print_table(header, rows)
+    print_table(header, rows, text_columns=2)
 
 
 def print_medians(runs: list[Run], total: int) -> None:

@@ -23,30 +23,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
-from itertools import count
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg  # type: ignore[import-untyped]
+from bench_support import (
+    admin_execute,
+    load_script_function,
+    measure,
+    print_table,
+    tail,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path("/tmp/telegram-bench")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-SAMPLE_EVERY = 0.1  # seconds between RSS samples
-RESCAN_EVERY = 10  # samples between walks of the process tree
 RSS_LIMIT_MIB = 200
 FLAT_WITHIN = 0.15  # the largest file's peak RSS over the smallest's, at most 1 + this
 
@@ -128,20 +125,6 @@ def parse_args() -> Options:
     return Options(**vars(args))
 
 
-def load_generator() -> Callable[..., dict[str, int]]:
-    """scripts/ is not a package: load make_telegram_export from its file."""
-    spec = importlib.util.spec_from_file_location(
-        "make_telegram_export", ROOT / "scripts/make_telegram_export.py"
-    )
-    if spec is None or spec.loader is None:
-        raise RuntimeError("cannot load scripts/make_telegram_export.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    generator: Callable[..., dict[str, int]] = module.make_telegram_export
-    return generator
-
-
 def export_file(megabytes: float, seed: int) -> Export:
     """The cached export for (size, seed), generated on first use. Its counts are written
     beside it last, so an export without them is one that was cut short: made again."""
@@ -153,7 +136,9 @@ def export_file(megabytes: float, seed: int) -> Export:
     CACHE.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     start = perf_counter()
-    counts = load_generator()(path, megabytes, seed=seed)
+    counts = load_script_function("make_telegram_export", "make_telegram_export")(
+        path, megabytes, seed=seed
+    )
     sidecar.write_text(json.dumps(counts) + "\n")
     print(f"Generated {path} in {perf_counter() - start:.1f} s", flush=True)
     return Export(megabytes, path, counts)
@@ -162,73 +147,6 @@ def export_file(megabytes: float, seed: int) -> Export:
 def target_url(admin_url: str, name: str) -> str:
     """The database `name` on the admin URL's server, in the driver the importer uses."""
     return urlsplit(admin_url)._replace(scheme="postgresql+asyncpg", path=f"/{name}").geturl()
-
-
-async def admin_execute(admin_url: str, *statements: str) -> None:
-    """CREATE/DROP DATABASE cannot run in a transaction, so they go through asyncpg directly."""
-    connection = await asyncpg.connect(admin_url)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def process_children() -> dict[int, list[int]]:
-    """Parent pid → child pids, from /proc/<pid>/stat (field 4, after the parenthesised name)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_bytes()
-            except OSError:  # exited since the listing
-                continue
-            parent = int(stat.rsplit(b")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    return children
-
-
-def rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0  # exited, or a zombie (which has no VmRSS line)
-
-
-def tree_pids(root: int) -> list[int]:
-    children, pids = process_children(), [root]
-    for pid in pids:  # grows while walked: breadth-first over the descendants
-        pids.extend(children.get(pid, ()))
-    return pids
-
-
-def measure(argv: list[str], log: Path) -> tuple[int, float, float]:
-    """Exit code, wall seconds and peak tree RSS (MiB) of a command; output goes to LOG.out/err.
-
-    Listing /proc costs milliseconds, so the tree is re-walked every RESCAN_EVERY samples
-    (workers start once and live long); reading each member's RSS every sample is cheap.
-    """
-    with log.with_suffix(".out").open("wb") as out, log.with_suffix(".err").open("wb") as err:
-        start = perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT)
-        peak, pids = 0, [process.pid]
-        for sample in count():
-            if process.poll() is not None:
-                break
-            if sample % RESCAN_EVERY == 0:
-                pids = tree_pids(process.pid)
-            peak = max(peak, sum(rss_kib(pid) for pid in pids))
-            with suppress(subprocess.TimeoutExpired):  # woken early when it exits
-                process.wait(SAMPLE_EVERY)
-        seconds = perf_counter() - start
-    return process.returncode, seconds, peak / 1024
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def read_report(path: Path) -> Report | None:
@@ -264,7 +182,7 @@ def run_import(export: Export, k: int, opts: Options, work: Path) -> Run:
             *("--report", str(files / "report.json"), "--rejects", str(files / "rejects.jsonl")),
             *(() if opts.workers is None else ("--workers", str(opts.workers))),
         ]
-        code, seconds, peak = measure(argv, files / "import")
+        code, seconds, peak = measure(argv, files / "import", sample_every=0.1, rescan_every=10)
         run = Run(export, k, name, code, seconds, peak, read_report(files / "report.json"))
         print_run(run)
         if code != 0:
@@ -291,13 +209,6 @@ def print_run(run: Run) -> None:
         f"{run.rate:,.0f} messages/s, {memory}",
         flush=True,
     )
-
-
-def print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
-    for row in [header, *rows]:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.rjust(w) for c, w in cells))
 
 
 def peak_of(runs: list[Run]) -> float:

@@ -41,12 +41,14 @@ EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", 
 
 @dataclass(slots=True)
 class _Entry:
-    """One message found while walking the file; `message` is None when it was skipped."""
+    """One message found while walking the file; `message` is None when it was skipped.
+    An entry with a `problem` ends the walk: the file is not valid JSON after `rank - 1`."""
 
     rank: int
     chat: dict[str, Any]
     message: dict[str, Any] | None
     size: int
+    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -88,18 +90,12 @@ class TelegramSource:
             yield from self._authors(after)
             return
         for entry in self._walk(build_after=after):
+            if entry.problem is not None:
+                where = f"{self._name} after message {entry.rank - 1} of the file"
+                yield RawRecord(part, entry.rank, where, {}, entry.size, entry.problem)
+                return
             if entry.message is None:
                 continue
-            if "__problem__" in entry.message:
-                yield RawRecord(
-                    part,
-                    entry.rank,
-                    f"{self._name} after message {entry.message['after']} of the file",
-                    {},
-                    entry.size,
-                    entry.message["__problem__"],
-                )
-                return
             message = entry.message
             where = f"{self._name} chat {entry.chat.get('id')} message {message.get('id')}"
             data = {**message, "chat": entry.chat}
@@ -112,7 +108,7 @@ class TelegramSource:
         """Each chat with its Bot API id and its count of entries per message type."""
         found: list[dict[str, Any]] = []
         for entry in self._walk(build_after=0):
-            if entry.message is None or "__problem__" in entry.message:
+            if entry.message is None:
                 continue
             if not found or found[-1]["chat"] is not entry.chat:
                 found.append({"chat": entry.chat, "types": {}})
@@ -125,7 +121,7 @@ class TelegramSource:
         authors: dict[int, _Author] = {}
         for entry in self._walk(build_after=0):
             message = entry.message
-            if message is None or "__problem__" in message:
+            if message is None:  # nothing is skipped here: this is where a broken file ends
                 break
             try:
                 author = telegram.message_author(message)
@@ -196,7 +192,7 @@ class TelegramSource:
                     f"the file is not valid JSON from here on ({error}): {whole} messages "
                     "before this were read, nothing after it"
                 )
-                yield _Entry(rank + 1, chat, {"__problem__": problem, "after": whole}, 0)
+                yield _Entry(whole + 1, chat, None, 0, problem)
 
     @contextmanager
     def _open(self) -> Iterator[tuple[IO[bytes], IO[bytes] | _AsUtf8]]:

@@ -36,13 +36,19 @@ class Batch:
     last_position: int
     read: int = 0
     size: int = 0
+    skipped: int = 0
     legacy_ids: list[int | None] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     rejects: list[Rejected] = field(default_factory=list)
 
-    def add(self, outcome: Mapped | Rejected, row_of: Callable[[dict[str, Any]], Any]) -> None:
+    def add(
+        self, outcome: Mapped | Rejected | None, row_of: Callable[[dict[str, Any]], Any]
+    ) -> None:
+        if outcome is None:
+            self.skipped += 1
+            return
         if isinstance(outcome, Rejected):
             self.rejects.append(outcome)
             return
@@ -65,21 +71,31 @@ def chunks(records: Iterator[RawRecord], limits: Limits) -> Iterator[tuple[int, 
         yield index, record
 
 
+def mapper_for(
+    source: Source, part: str, reading: str, rule: TableRule, zone: tzinfo
+) -> RecordMapper:
+    """The rule's mapper, given the values it reads from elsewhere in the part's file."""
+    paths = [field.steps for field in rule.fields if field.source == "document"]
+    documents = source.document_values(part, paths) if paths else {}
+    return RecordMapper(rule, targets()[rule.target], zone, reading=reading, documents=documents)
+
+
 def prepare(
     source: Source,
     part: str,
     rule: TableRule,
     *,
+    reading: str,
     after: int,
     limits: Limits,
     zone: tzinfo,
     worker: int = 0,
     workers: int = 1,
 ) -> Iterator[Batch]:
-    """The batches of one part that belong to `worker`, mapped and validated as they are read."""
-    target = targets()[rule.target]
-    mapper = RecordMapper(rule, target, zone)
-    row_of = _row_getter(target.columns)
+    """The batches of one reading that belong to `worker`, mapped and validated as they are
+    read. Batches carry the reading's name: it keys their checkpoint and rejects."""
+    mapper = mapper_for(source, part, reading, rule, zone)
+    row_of = _row_getter(targets()[rule.target].columns)
     batch: Batch | None = None
     for index, raw in chunks(source.read(part, after=after), limits):
         if index % workers != worker:
@@ -88,7 +104,7 @@ def prepare(
             yield batch
             batch = None
         if batch is None:
-            batch = Batch(raw.part, rule.target, index, raw.position)
+            batch = Batch(reading, rule.target, index, raw.position)
         batch.last_position = raw.position
         batch.read += 1
         batch.size += raw.size

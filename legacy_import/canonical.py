@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(UTC).isoformat()
@@ -21,7 +21,7 @@ def _plain(value: Any) -> Any:
 
 def canonical_json(row: dict[str, Any]) -> str:
     return json.dumps(
-        {key: _plain(value) for key, value in row.items()},
+        {key: plain(value) for key, value in row.items()},
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),

@@ -19,10 +19,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rich.console import Console
 
 from legacy_import import commands
-from legacy_import.pipeline import FatalImportError, RunConfig, run_import
+from legacy_import.mapping_file import MappingError
+from legacy_import.pipeline import (
+    FatalImportError,
+    RunConfig,
+    detect_source,
+    load_layout,
+    run_import,
+)
 from legacy_import.progress import LineProgress, Progress, RichProgress
 from legacy_import.results import show_summary
-from legacy_import.sources import FORMATS, SourceError, detect
+from legacy_import.sources import FORMATS, SourceError
 from legacy_import.workers import PreparationError
 from sqlmodel_store import StoreError, StoreSettings
 from sqlmodel_store.settings import mask_passwords
@@ -88,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--database-url", help="target database (default: DATABASE_URL or ./store.db)")
     run.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE.toml",
+        help="read the sources through this mapping file instead of a built-in layout: which "
+        "table or JSON path feeds which store table, and how each field is read (see "
+        "docs/examples/mappings/)",
+    )
+    run.add_argument(
         "--format",
         choices=FORMATS,
         default="auto",
@@ -147,9 +162,16 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     inspect = commands_.add_parser(
-        "inspect", help="show the detected layout, tables and counts; writes nothing"
+        "inspect",
+        help="show the detected layout, tables and counts; writes nothing",
+        description="Show what a source holds and which built-in layout reads it. With "
+        "--mapping, map its first records through the mapping file and show them, with the "
+        "reason for each rejection: the way to write a mapping. Writes nothing.",
     )
     inspect.add_argument("source", type=Path, metavar="SOURCE")
+    inspect.add_argument(
+        "--mapping", type=Path, metavar="FILE.toml", help="preview this mapping file"
+    )
     inspect.add_argument("--format", choices=FORMATS, default="auto")
     inspect.add_argument("--encoding", type=_encoding, help="as for run")
 
@@ -161,6 +183,9 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url", help="target database (default: DATABASE_URL or ./store.db)"
     )
     verify.add_argument("--format", choices=FORMATS, default="auto")
+    verify.add_argument(
+        "--mapping", type=Path, metavar="FILE.toml", help="the mapping the import used"
+    )
     verify.add_argument("--timezone", type=_zone, default="UTC")
     verify.add_argument("--encoding", type=_encoding, help="as for run")
 
@@ -192,6 +217,7 @@ async def _run(args: argparse.Namespace, console: Console) -> int:
         timezone=args.timezone,
         encoding=args.encoding,
         workers=max(args.workers, 0),
+        mapping=args.mapping,
     )
     live = console.is_terminal and not args.no_progress
     progress: Progress = RichProgress(console) if live else LineProgress()
@@ -206,10 +232,14 @@ async def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "run":
         return await _run(args, console)
     if args.command == "inspect":
-        return commands.inspect_source(detect(args.source, args.format, args.encoding), console)
+        mapping = load_layout(args.mapping)
+        spec = detect_source(args.source, args.format, args.encoding, mapping)
+        return commands.inspect_source(spec, console, mapping)
     if args.command == "verify":
-        spec = detect(args.source, args.format, args.encoding)
-        return await commands.verify(spec, _settings(args.database_url), args.timezone, console)
+        mapping = load_layout(args.mapping)
+        spec = detect_source(args.source, args.format, args.encoding, mapping)
+        settings = _settings(args.database_url)
+        return await commands.verify(spec, settings, args.timezone, console, mapping)
     return await commands.export(_settings(args.database_url), args.out, console)
 
 
@@ -219,7 +249,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True)
     try:
         return asyncio.run(_dispatch(args, console))
-    except (FatalImportError, SourceError, StoreError, PreparationError, OSError) as error:
+    except (
+        FatalImportError,
+        MappingError,
+        SourceError,
+        StoreError,
+        PreparationError,
+        OSError,
+    ) as error:
         code = getattr(error, "code", FATAL)
         if args.debug:
             errors.print(mask_passwords(traceback.format_exc()), markup=False, highlight=False)

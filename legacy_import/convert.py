@@ -15,7 +15,13 @@ from legacy_import import telegram
 Conversion = Literal[
     "as_is",
     "timestamp",
+    "unix_seconds",
+    "unix_milliseconds",
     "json",
+    "boolean",
+    "integer",
+    "number",
+    "text",
     "telegram_chat_id",
     "telegram_author",
     "telegram_text",
@@ -50,8 +56,33 @@ def timestamp(value: Any, zone: tzinfo = UTC) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _from_unix(seconds: float) -> datetime:
-    if abs(seconds) >= MILLISECONDS_ABOVE:
+def unix_seconds(value: Any, zone: tzinfo = UTC) -> datetime:
+    return _from_unix(_number(value, "a unix time"), milliseconds=False)
+
+
+def unix_milliseconds(value: Any, zone: tzinfo = UTC) -> datetime:
+    return _from_unix(_number(value, "a unix time in milliseconds"), milliseconds=True)
+
+
+def timestamp_as(layout: str) -> Callable[[Any, tzinfo], datetime]:
+    """Text in one strptime `layout` (naive results are in the zone), or an actual datetime."""
+
+    def convert(value: Any, zone: tzinfo = UTC) -> datetime:
+        if isinstance(value, datetime):
+            return timestamp(value, zone)
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not text in the format {layout!r}")
+        try:
+            moment = datetime.strptime(value.strip(), layout)
+        except ValueError:
+            raise ValueError(f"{_shown(value)} does not match the format {layout!r}") from None
+        return timestamp(moment, zone)
+
+    return convert
+
+
+def _from_unix(seconds: float, *, milliseconds: bool | None = None) -> datetime:
+    if milliseconds or (milliseconds is None and abs(seconds) >= MILLISECONDS_ABOVE):
         seconds = seconds / 1000
     try:
         return datetime.fromtimestamp(seconds, UTC)
@@ -80,12 +111,81 @@ def json_value(value: Any, zone: tzinfo = UTC) -> Any:
         try:
             return json.loads(value)
         except json.JSONDecodeError as error:
-            raise ValueError(f"{_short(value)} is not valid JSON ({error.msg})") from error
+            raise ValueError(f"{_shown(value)} is not valid JSON ({error.msg})") from error
     return value
 
 
-def _short(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "t"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", "f"})
+
+
+def boolean(value: Any, zone: tzinfo = UTC) -> bool:
+    """0/1, true/false, and the words people wrote instead: yes/no, y/n, on/off."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise ValueError(f"{_shown(value)} is not a yes/no value (1/0, true/false, yes/no)")
+
+
+def integer(value: Any, zone: tzinfo = UTC) -> int:
+    """A whole number, also when written as text ("42") or as a float with no fraction."""
+    number = _number(value, "a whole number")
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(number)
+    return number
+
+
+def number(value: Any, zone: tzinfo = UTC) -> float:
+    return float(_number(value, "a number"))
+
+
+def text(value: Any, zone: tzinfo = UTC) -> str:
+    """Numbers and booleans as the text a person would write; lists and objects as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    raise ValueError(f"{_shown(value)} cannot be written as text")
+
+
+def _number(value: Any, what: str) -> int | float:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not {what}")
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        cleaned = value.strip().replace("_", "")
+        try:
+            return int(cleaned)
+        except ValueError:
+            pass
+        try:
+            found = float(cleaned)
+        except ValueError:
+            raise ValueError(f"{_shown(value)} is not {what}") from None
+        if found != found or found in (float("inf"), float("-inf")):
+            raise ValueError(f"{_shown(value)} is not {what}")
+        return found
+    raise ValueError(f"{_shown(value)} is not {what}")
+
+
+def _shown(value: Any) -> str:
+    """A value as in code, cut short: what the rejects file shows of a value it refused."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _record(rule: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any, tzinfo], Any]:
@@ -93,7 +193,7 @@ def _record(rule: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any, tzinfo],
 
     def convert(value: Any, zone: tzinfo = UTC) -> Any:
         if not isinstance(value, Mapping):
-            raise ValueError(f"{_short(repr(value))} is not a message object")
+            raise ValueError(f"{_shown(value)} is not a message object")
         return rule(value)
 
     return convert
@@ -101,7 +201,7 @@ def _record(rule: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any, tzinfo],
 
 def _telegram_date(value: Any, zone: tzinfo = UTC) -> datetime:
     if not isinstance(value, Mapping):
-        raise ValueError(f"{_short(repr(value))} is not a message object")
+        raise ValueError(f"{_shown(value)} is not a message object")
     return telegram.message_time(value, zone)
 
 
@@ -112,7 +212,13 @@ def _telegram_text(value: Any, zone: tzinfo = UTC) -> str:
 CONVERSIONS: dict[Conversion, Callable[[Any, tzinfo], Any]] = {
     "as_is": as_is,
     "timestamp": timestamp,
+    "unix_seconds": unix_seconds,
+    "unix_milliseconds": unix_milliseconds,
     "json": json_value,
+    "boolean": boolean,
+    "integer": integer,
+    "number": number,
+    "text": text,
     "telegram_chat_id": _record(telegram.chat_id),
     "telegram_author": _record(telegram.message_author),
     "telegram_text": _telegram_text,

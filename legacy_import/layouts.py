@@ -1,44 +1,84 @@
-"""Known legacy layouts, described as data: which part feeds which table, and how.
+"""Layouts: which legacy part feeds which store table, and how each field is read.
 
-A layout is matched against a source's parts by its `signature` (tables and the columns
-they must have). Adding a layout means adding data here, never a new code path.
+A layout is data, read from a TOML mapping file (`legacy_import.mapping_file`). The built-in
+layouts are such files shipped in `legacy_import/mappings/`, matched against a source by their
+`[detect]` signature; an operator's own layout comes from `--mapping FILE.toml`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 from legacy_import.convert import Conversion
 from legacy_import.sources import Part, SourceKind
-from legacy_import.targets import targets
 
-# A field rule's source that stands for the whole record, for conversions that need several keys.
-WHOLE_RECORD = "*"
+BUILTIN_MAPPINGS = Path(__file__).with_name("mappings")
+
+# Where a field's value comes from: a column (or top-level key) of the record, a nested path
+# in it, a constant, the record's key in an object keyed by id, the record itself, a value
+# elsewhere in the same JSON file, or (for the legacy id only) the record's position.
+FieldSource = Literal["column", "path", "value", "key", "record", "document", "position"]
 
 
 @dataclass(frozen=True, slots=True)
 class FieldRule:
-    """Target field ← source column (or the `WHOLE_RECORD`), through a conversion."""
+    """Target field ← a value of the record, through a conversion."""
 
     target: str
-    source: str
+    source: FieldSource = "column"
+    column: str = ""
+    steps: tuple[str, ...] = ()
+    value: Any = None
     convert: Conversion = "as_is"
+    format: str | None = None
+    nulls: tuple[str, ...] = ()
+    match: str | None = None
+
+
+def column(target: str, name: str, convert: Conversion = "as_is") -> FieldRule:
+    return FieldRule(target, "column", column=name, convert=convert)
 
 
 @dataclass(frozen=True, slots=True)
 class TableRule:
-    """A legacy part (table, or file stem) → a store table.
+    """One legacy table (or the records at a path of a JSON file) → one store table.
 
-    `legacy_id` names the source column holding the record's own id; `keep_ids` says whether
-    that id may become the store id (not when it is a Telegram id, say).
+    `legacy_id` reads the record's own id, which other records refer to and which re-runs
+    recognise it by; `keep_ids` says whether that id may become the store id (not when it is
+    a Telegram id, say). Records whose `skip_if_null` target fields come out null are skipped.
     """
 
-    part: str
     target: str
     fields: tuple[FieldRule, ...]
-    legacy_id: str | None = "id"
+    table: str | None = None
+    file: str | None = None
+    records: str = ""
+    legacy_id: FieldRule | None = FieldRule("id", column="id")
     keep_ids: bool = True
+    skip_if_null: tuple[str, ...] = ()
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.table is not None:
+            return self.table
+        where = self.file or "the file"
+        return f"{where} at {self.records!r}" if self.records else where
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A rule applied to one part: `name` keys its checkpoint and rejects, `keyspace` keys
+    the legacy-id map (one per rule, so two rules feeding one table never share ids)."""
+
+    name: str
+    part: Part
+    rule: TableRule
+    keyspace: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +88,8 @@ class Layout:
     description: str
     signature: Mapping[str, frozenset[str]]
     tables: tuple[TableRule, ...]
-
-    def rule_for(self, part: Part) -> TableRule | None:
-        for rule in self.tables:
-            if rule.part == part.stem:
-                return rule
-        return None
+    origin: str = ""
+    builtin: bool = True
 
     def matches(self, parts: list[Part]) -> bool:
         columns = {part.stem: set(part.columns) for part in parts}
@@ -62,101 +98,84 @@ class Layout:
             for table, needed in self.signature.items()
         )
 
+    def keyspace(self, rule: TableRule) -> str:
+        feeding = sum(1 for other in self.tables if other.target == rule.target)
+        if feeding == 1:
+            return rule.target
+        return f"{rule.target}:{rule.name or self.tables.index(rule)}"
 
-def _same_names(target: str, part: str | None = None) -> TableRule:
-    """A table stored with the store's own column names: identity fields, typed conversions."""
-    info = targets()[target]
-    return TableRule(
-        part=part or target,
-        target=target,
-        fields=tuple(FieldRule(name, name, info.conversions[name]) for name in info.columns),
-        legacy_id="id" if info.has_id else None,
+    def readings(self, parts: list[Part], locate: Callable[[TableRule], Part]) -> list[Reading]:
+        """Every (part, rule) pair this layout reads, in the order tables must be loaded.
+
+        A rule names a table (every part with that stem) or a JSON file and path, which
+        `locate` turns into a part. A built-in rule whose table is absent reads nothing.
+        """
+        pairs: list[tuple[Part, TableRule]] = []
+        for rule in self.tables:
+            if rule.table is None:
+                pairs.append((locate(rule), rule))
+                continue
+            found = [part for part in parts if part.stem == rule.table]
+            if not found and not self.builtin:
+                names = ", ".join(part.name for part in parts) or "nothing"
+                raise LookupError(f"the mapping reads table {rule.table!r}, but it has: {names}")
+            pairs.extend((part, rule) for part in found)
+        found_readings = [
+            Reading(self._reading_name(part, rule, pairs), part, rule, self.keyspace(rule))
+            for part, rule in pairs
+        ]
+        order = list(_target_order())
+        found_readings.sort(key=lambda reading: order.index(reading.rule.target))
+        return found_readings
+
+    def _reading_name(
+        self, part: Part, rule: TableRule, pairs: list[tuple[Part, TableRule]]
+    ) -> str:
+        """A built-in layout's readings are named by their parts; a mapping's by their rules
+        (the target table, unless several rules feed it), and the part when a rule has many."""
+        if self.builtin:
+            return part.name
+        name = self.keyspace(rule)
+        if sum(1 for _, other in pairs if other is rule) > 1:
+            return f"{name}:{part.name}"
+        return name
+
+    def reads(self, part: Part) -> bool:
+        return any(rule.table == part.stem for rule in self.tables)
+
+
+def reference_keyspaces(readings: Iterable[Reading]) -> dict[str, str]:
+    """Target → the legacy-id map that references to it go through: that of the one rule
+    feeding it (a table fed by several rules has none; references to it must `match`)."""
+    found: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for reading in readings:
+        target = reading.rule.target
+        if found.setdefault(target, reading.keyspace) != reading.keyspace:
+            ambiguous.add(target)
+    return {target: space for target, space in found.items() if target not in ambiguous}
+
+
+def _target_order() -> tuple[str, ...]:
+    from legacy_import.targets import targets
+
+    return tuple(targets())
+
+
+@cache
+def builtin_layouts() -> tuple[Layout, ...]:
+    from legacy_import.mapping_file import load_mapping
+
+    return tuple(
+        load_mapping(path, builtin=True) for path in sorted(BUILTIN_MAPPINGS.glob("*.toml"))
     )
 
 
-BOT_SQLITE = Layout(
-    name="bot-sqlite",
-    kind="sqlite",
-    description="The bot's own schema as it ran on SQLite (lists as JSON text, booleans 0/1).",
-    signature={"users": frozenset({"id", "telegram_id"})},
-    tables=tuple(
-        _same_names(name, "memory_category_association" if name == "memory_categories" else None)
-        for name in targets()
-    ),
-)
-
-BOT_V0_SQLITE = Layout(
-    name="bot-v0-sqlite",
-    kind="sqlite",
-    description="The bot's first layout: `users` whose `id` is the Telegram id, `joined_date`.",
-    signature={"users": frozenset({"id", "joined_date"})},
-    tables=(
-        TableRule(
-            part="users",
-            target="users",
-            fields=(
-                FieldRule("telegram_id", "id"),
-                FieldRule("username", "username"),
-                FieldRule("first_name", "first_name"),
-                FieldRule("last_name", "last_name"),
-                FieldRule("created_at", "joined_date", "timestamp"),
-            ),
-            keep_ids=False,
-        ),
-    ),
-)
-
-CANONICAL_JSON = Layout(
-    name="canonical-json",
-    kind="json",
-    description="`<table>.json`/`.jsonl` with the store's field names (what `export` writes).",
-    signature={},
-    tables=tuple(_same_names(name) for name in targets()),
-)
-
-TELEGRAM_EXPORT = Layout(
-    name="telegram-desktop",
-    kind="telegram",
-    description="A Telegram Desktop chat export (result.json): authors → users, "
-    "messages and service entries → messages (rules in legacy_import.telegram).",
-    signature={"authors": frozenset(), "messages": frozenset()},
-    tables=(
-        TableRule(
-            part="authors",
-            target="users",
-            fields=(
-                FieldRule("telegram_id", "id"),
-                FieldRule("first_name", "name"),
-                FieldRule("created_at", "first_seen", "telegram_date"),
-                FieldRule("updated_at", "named_at", "telegram_date"),
-            ),
-            keep_ids=False,
-        ),
-        TableRule(
-            part="messages",
-            target="messages",
-            fields=(
-                FieldRule("user_id", WHOLE_RECORD, "telegram_author"),
-                FieldRule("chat_id", "chat", "telegram_chat_id"),
-                FieldRule("message_id", "id"),
-                FieldRule("reply_to_message_id", "reply_to_message_id"),
-                FieldRule("text", "text", "telegram_text"),
-                FieldRule("message_type", WHOLE_RECORD, "telegram_message_type"),
-                FieldRule("timestamp", WHOLE_RECORD, "telegram_date"),
-            ),
-            legacy_id=None,
-        ),
-    ),
-)
-
-LAYOUTS = (BOT_SQLITE, BOT_V0_SQLITE, CANONICAL_JSON, TELEGRAM_EXPORT)
-
-
 def detect_layout(kind: SourceKind, parts: list[Part]) -> Layout | None:
-    """The first known layout of this kind whose signature the parts match."""
-    for layout in LAYOUTS:
+    """The first built-in layout of this kind whose signature the parts match."""
+    for layout in builtin_layouts():
         if layout.kind == kind and layout.matches(parts):
-            if kind == "json" and not any(layout.rule_for(part) for part in parts):
+            if kind == "json" and not any(layout.reads(part) for part in parts):
                 continue
             return layout
     return None

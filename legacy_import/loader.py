@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.batches import Batch
+from legacy_import.layouts import Reading, reference_keyspaces
 from legacy_import.plan import Plan
 from legacy_import.records import Rejected
 from legacy_import.targets import targets
@@ -40,6 +41,7 @@ class Outcome:
     inserted: int
     existing: int
     rejects: list[Rejected]
+    skipped: int = 0
 
 
 class Loader:
@@ -48,15 +50,14 @@ class Loader:
         conn: AsyncConnection,
         source_id: int,
         *,
-        sourced: set[str],
-        keep_ids: dict[str, bool],
+        readings: dict[str, Reading],
         fetch: RecordFetcher,
         nested: bool = False,
     ) -> None:
         self._conn = conn
         self._source_id = source_id
-        self._sourced = sourced
-        self._keep_ids = keep_ids
+        self._readings = readings
+        self._keyspaces = reference_keyspaces(readings.values())
         self._fetch = fetch
         self._writer = writer_for(conn)
         self._nested = nested
@@ -69,28 +70,30 @@ class Loader:
         """Write one prepared batch and advance its part's checkpoint, all or nothing."""
         async with _transaction(self._conn, nested=self._nested):
             await self._writer.begin_batch()
+            reading = self._readings[batch.part]
             plan = Plan(batch, targets()[batch.target])
-            await self._mark_known(plan)
-            await self._assign_ids(plan)
+            await self._mark_known(plan, reading.keyspace)
+            await self._assign_ids(plan, reading.rule.keep_ids)
+            matches = {field.target: field.match for field in reading.rule.fields}
             for column, referenced in plan.target.references.items():
-                await self._resolve(plan, column, referenced)
+                await self._resolve(plan, column, referenced, matches.get(column))
             inserted = await self._write(plan)
             rejects = batch.rejects + await self._loader_rejects(plan)
-            await self._record_keys(plan)
+            await self._record_keys(plan, reading.keyspace)
             await self._record_rejects(batch.part, rejects)
             await self._advance(batch, inserted, plan.existing(inserted), len(rejects))
             await self._writer.after_batch(plan.target)
-        return Outcome(batch.read, inserted, plan.existing(inserted), rejects)
+        return Outcome(batch.read, inserted, plan.existing(inserted), rejects, batch.skipped)
 
     async def _map_lookup(self, table: str, legacy: Iterable[int | None]) -> dict[int, int]:
         return await store_ids(self._conn, self._source_id, table, legacy)
 
-    async def _mark_known(self, plan: Plan) -> None:
+    async def _mark_known(self, plan: Plan, keyspace: str) -> None:
         """Records this source delivered before, or whose natural key the store already has."""
         plan.mark_duplicates()
         target = plan.target
         if target.mapped:
-            known = await self._map_lookup(target.name, plan.pending_legacy_ids())
+            known = await self._map_lookup(keyspace, plan.pending_legacy_ids())
             plan.mark_existing(lambda i: known.get(plan.legacy_ids[i]))  # type: ignore[arg-type]
         if target.mapped and len(target.natural_key) == 1:
             column = target.natural_key[0]
@@ -105,13 +108,12 @@ class Loader:
                 found = {key: row_id for key, row_id in await self._conn.execute(query)}
             plan.mark_existing(lambda i: found.get(plan.rows[i][index]), remember=True)
 
-    async def _assign_ids(self, plan: Plan) -> None:
+    async def _assign_ids(self, plan: Plan, keep: bool) -> None:
         """Keep legacy ids that are free; number the rest after the largest id in use."""
         target = plan.target
         if not target.has_id:
             return
         table = target.table
-        keep = self._keep_ids.get(target.name, True)
         wanted = [plan.legacy_ids[i] for i in plan.pending()] if keep else []
         candidates = [value for value in wanted if value is not None and value > 0]
         taken: set[int] = set()
@@ -123,23 +125,22 @@ class Loader:
         largest = (await self._conn.execute(select(func.max(table.c.id)))).scalar() or 0
         plan.assign_ids(keep, taken, max([largest, *candidates]))
 
-    async def _resolve(self, plan: Plan, column: str, referenced: str) -> None:
+    async def _resolve(self, plan: Plan, column: str, referenced: str, match: str | None) -> None:
         index = plan.columns.index(column)
         values = {plan.rows[i][index] for i in plan.pending()} - {None}
         if not values:
             return
-        local = plan.local_ids() if referenced == plan.target.name else {}
-        if referenced in self._sourced:
-            resolved = {**await self._map_lookup(referenced, values - set(local)), **local}
-            missing = "no {table} record with id {value} was imported from this source"
-        else:
-            table = targets()[referenced].table
-            result = await self._conn.execute(
-                select(table.c.id).where(among(self._conn, table.c.id, values))
-            )
-            resolved = {value: value for value in result.scalars()}
-            missing = "{table} row {value} does not exist in the store"
-        plan.remap(index, resolved, column, referenced, missing)
+        keyspace = self._keyspaces.get(referenced)
+        local = plan.local_ids() if referenced == plan.target.name and match is None else {}
+        resolved, missing = await resolve_references(
+            self._conn,
+            self._source_id,
+            referenced,
+            values - set(local),
+            match=match,
+            keyspace=keyspace,
+        )
+        plan.remap(index, {**resolved, **local}, column, referenced, missing)
 
     async def _write(self, plan: Plan) -> int:
         columns, rows = plan.rows_to_write()
@@ -168,9 +169,8 @@ class Loader:
             for i, reason in problems.items()
         ]
 
-    async def _record_keys(self, plan: Plan) -> None:
-        table = plan.target.name
-        rows = [(self._source_id, table, legacy, new) for legacy, new in plan.new_keys()]
+    async def _record_keys(self, plan: Plan, keyspace: str) -> None:
+        rows = [(self._source_id, keyspace, legacy, new) for legacy, new in plan.new_keys()]
         if rows:
             columns = ["source_id", "target_table", "legacy_id", "target_id"]
             await self._writer.append(KEYS, columns, rows)
@@ -240,10 +240,40 @@ class Loader:
         )
 
 
+async def resolve_references(
+    conn: AsyncConnection,
+    source_id: int,
+    referenced: str,
+    values: set[Any],
+    *,
+    match: str | None,
+    keyspace: str | None,
+) -> tuple[dict[Any, int], str]:
+    """Reference values → store ids, and the reason (a format string) for a value not found.
+
+    A value is matched on a unique column of the referenced table (`match`), else it is a
+    legacy id of records this source imported into that table (`keyspace`), else a store id.
+    """
+    table = targets()[referenced].table
+    if match is not None:
+        rows = await conn.execute(
+            select(table.c[match], table.c.id).where(among(conn, table.c[match], values))
+        )
+        return {value: row_id for value, row_id in rows}, f"no {{table}} row has {match} {{value}}"
+    if keyspace is not None:
+        found = await store_ids(conn, source_id, keyspace, values)
+        return found, "no {table} record with id {value} was imported from this source"
+    result = await conn.execute(select(table.c.id).where(among(conn, table.c.id, values)))
+    return {
+        value: value for value in result.scalars()
+    }, "{table} row {value} does not exist in the store"
+
+
 async def store_ids(
     conn: AsyncConnection, source_id: int, table: str, legacy: Iterable[int | None]
 ) -> dict[int, int]:
-    """Legacy id → store id of the rows this source delivered to `table` under those ids."""
+    """Legacy id → store id of the rows this source delivered under those ids; `table` is the
+    keyspace: the target table, or the table and rule when several rules feed one table."""
     wanted = list({value for value in legacy if value is not None})
     if not wanted:
         return {}

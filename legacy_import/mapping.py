@@ -6,44 +6,80 @@ Validating into a bare instance skips SQLModel's `__init__`, which would validat
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
 
-from legacy_import.convert import CONVERSIONS, as_is
-from legacy_import.layouts import WHOLE_RECORD, TableRule
+from legacy_import.convert import CONVERSIONS, as_is, timestamp_as
+from legacy_import.layouts import FieldRule, TableRule
 from legacy_import.records import Mapped, RawRecord, Rejected, rejected
 from legacy_import.targets import Target
 
+# A field the record does not have: left out, so the schema's default applies.
+MISSING: Any = object()
+
+Getter = Callable[[RawRecord], Any]
+Converter = Callable[[Any, tzinfo], Any]
+
 
 class RecordMapper:
-    """Maps the records of one part through one table rule."""
+    """Maps the records of one reading through one table rule.
 
-    def __init__(self, rule: TableRule, target: Target, zone: tzinfo = UTC) -> None:
-        self._rule = rule
+    `documents` holds the values a rule reads from elsewhere in the file (`document` fields),
+    read once per part by the source. A record whose `skip_if_null` fields come out null
+    (missing, null, or a null word) comes back as None: skipped on purpose, as the mapping
+    says, neither imported nor rejected.
+    """
+
+    def __init__(
+        self,
+        rule: TableRule,
+        target: Target,
+        zone: tzinfo = UTC,
+        *,
+        reading: str | None = None,
+        documents: Mapping[tuple[str, ...], Any] | None = None,
+    ) -> None:
         self._target = target
         self._zone = zone
+        self._reading = reading
         self._validate = target.schema.__pydantic_validator__.validate_python
-        self._fields = [
-            (field.target, field.source, CONVERSIONS[field.convert]) for field in rule.fields
+        documents = documents or {}
+        self._fields: list[tuple[str, str, Converter, Getter | None]] = [
+            (
+                field.target,
+                field.column,
+                _converter(field),
+                _getter(field, documents, inline_columns=True),
+            )
+            for field in rule.fields
         ]
+        self._needs_object = any(field.source in ("column", "path") for field in rule.fields)
+        self._skip_if_null = rule.skip_if_null
+        self._legacy_id = _getter(rule.legacy_id, documents) if rule.legacy_id else None
+        self._id_name = _described(rule.legacy_id) if rule.legacy_id else ""
         self._nullable = {name for name in target.columns if target.table.c[name].nullable}
         mapped = {field.target for field in rule.fields}
         self._references = [name for name in target.references if name in mapped]
 
-    def map(self, raw: RawRecord) -> Mapped | Rejected:
+    def map(self, raw: RawRecord) -> Mapped | Rejected | None:
         if raw.problem:
-            return rejected(raw, raw.problem)
-        values: dict[str, Any] = {}
+            return self._reject(raw, raw.problem)
         data = raw.data
-        for target, source, convert in self._fields:
-            if source == WHOLE_RECORD:
-                value: Any = data
-            elif source in data:
-                value = data[source]
+        if self._needs_object and data.__class__ is not dict:
+            return self._reject(raw, "is not a JSON object, and the mapping reads fields of one")
+        values: dict[str, Any] = {}
+        for target, column, convert, getter in self._fields:
+            if getter is None:
+                if column not in data:
+                    continue
+                value = data[column]
             else:
-                continue
+                value = getter(raw)
+                if value is MISSING:
+                    continue
             if value is None:
                 if target in self._nullable:
                     values[target] = None
@@ -54,16 +90,19 @@ class RecordMapper:
             try:
                 values[target] = convert(value, self._zone)
             except ValueError as error:
-                return rejected(raw, f"{target}: {error}")
-        legacy_id = self._legacy_id(data)
+                return self._reject(raw, f"{target}: {error}")
+        for name in self._skip_if_null:
+            if values.get(name) is None:
+                return None
+        legacy_id = self._read_legacy_id(raw)
         if isinstance(legacy_id, str):
-            return rejected(raw, legacy_id)
+            return self._reject(raw, legacy_id)
         references: dict[str, int] = {}
         for name in self._references:
             if values.get(name) is not None:
                 reference = _integer(values[name])
                 if reference is None:
-                    return rejected(raw, f"{name}: {values[name]!r} is not an integer id")
+                    return self._reject(raw, f"{name}: {values[name]!r} is not an integer id")
                 # A legacy reference (even a negative channel id) becomes a store id only when
                 # the loader resolves it; the schema sees a stand-in that is a valid id.
                 references[name], values[name] = reference, 1
@@ -72,21 +111,97 @@ class RecordMapper:
         try:
             self._validate(values, self_instance=record)
         except ValidationError as error:
-            return rejected(raw, describe(error))
+            return self._reject(raw, describe(error))
         explicit = frozenset(values)
         validated = record.__dict__
         row = {name: validated[name] for name in self._target.columns}
         row.update(references)
         return Mapped(raw.position, raw.location, legacy_id, row, explicit)
 
-    def _legacy_id(self, data: dict[str, Any]) -> int | str | None:
+    def _reject(self, raw: RawRecord, reason: str) -> Rejected:
+        return rejected(raw, reason, part=self._reading)
+
+    def _read_legacy_id(self, raw: RawRecord) -> int | str | None:
         """The record's own id; a string is the reason it is unusable."""
-        column = self._rule.legacy_id
-        if column is None or data.get(column) is None:
+        if self._legacy_id is None:
             return None
-        value = data[column]
+        value = self._legacy_id(raw)
+        if value is None or value is MISSING:
+            return None
         found = _integer(value)
-        return f"{column}: {value!r} is not an integer id" if found is None else found
+        return f"{self._id_name}: {value!r} is not an integer id" if found is None else found
+
+
+def _getter(
+    field: FieldRule, documents: Mapping[tuple[str, ...], Any], *, inline_columns: bool = False
+) -> Getter | None:
+    """How to read the field's value from a raw record. Null words turn into None before any
+    conversion. With `inline_columns`, a plain column gets None: the caller reads it inline,
+    which is the hot path of every import."""
+    found: Getter
+    source = field.source
+    if source == "column":
+        if inline_columns and not field.nulls:
+            return None
+        name = field.column
+        found = lambda raw: raw.data.get(name, MISSING)  # noqa: E731
+    elif source == "path":
+        steps = field.steps
+        found = lambda raw: _walk(raw.data, steps)  # noqa: E731 - one expression per source
+    elif source == "value":
+        constant = field.value
+        found = lambda raw: constant  # noqa: E731
+    elif source == "document":
+        document = documents.get(field.steps, MISSING)
+        found = lambda raw: document  # noqa: E731
+    elif source == "key":
+        found = lambda raw: raw.key if raw.key is not None else MISSING  # noqa: E731
+    elif source == "record":
+        found = lambda raw: raw.data  # noqa: E731
+    else:
+        found = lambda raw: raw.position  # noqa: E731
+    if not field.nulls:
+        return found
+    words = frozenset(field.nulls)
+    inner = found
+
+    def without_null_words(raw: RawRecord) -> Any:
+        value = inner(raw)
+        if isinstance(value, str) and value.strip().lower() in words:
+            return None
+        return value
+
+    return without_null_words
+
+
+def _walk(data: Any, steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        if isinstance(data, dict):
+            if step not in data:
+                return MISSING
+            data = data[step]
+        elif isinstance(data, list) and step.lstrip("-").isdigit():
+            index = int(step)
+            if not -len(data) <= index < len(data):
+                return MISSING
+            data = data[index]
+        else:
+            return MISSING
+    return data
+
+
+def _converter(field: FieldRule) -> Converter:
+    if field.format is not None:
+        return timestamp_as(field.format)
+    return CONVERSIONS[field.convert]
+
+
+def _described(field: FieldRule) -> str:
+    if field.source == "column":
+        return field.column
+    if field.source == "path":
+        return ".".join(field.steps)
+    return f"id ({field.source})"
 
 
 def _integer(value: Any) -> int | None:

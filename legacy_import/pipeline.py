@@ -16,14 +16,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.batches import Limits
-from legacy_import.layouts import Layout, detect_layout
-from legacy_import.loader import Loader, read_checkpoints, register_source
+from legacy_import.layouts import Layout, Reading, TableRule, detect_layout
+from legacy_import.loader import Checkpoint, Loader, read_checkpoints, register_source
+from legacy_import.mapping_file import load_mapping
 from legacy_import.progress import Progress
 from legacy_import.records import record_text
 from legacy_import.rejects import count_rejects, write_rejects
 from legacy_import.results import RunResult
-from legacy_import.sources import Part, Source, SourceSpec, detect, open_source
-from legacy_import.targets import targets
+from legacy_import.sources import Part, Source, SourceError, SourceSpec, detect, open_source
+from legacy_import.sources.json_dump import JsonSource
 from legacy_import.workers import Preparers, Task
 from sqlmodel_store import Store, StoreSettings, migrations
 
@@ -49,25 +50,84 @@ class RunConfig:
     timezone: str = "UTC"
     encoding: str | None = None
     workers: int = 1
+    mapping: Path | None = None
 
 
 class TooManyRejectsError(Exception):
     """More records were rejected than `--max-rejects` allows."""
 
 
-def open_layout(spec: SourceSpec) -> tuple[Source, Layout, list[Part]]:
-    source = open_source(spec)
-    parts = source.parts()
-    layout = detect_layout(spec.kind, parts)
-    if layout is None:
-        source.close()
-        found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A source opened with its layout: what it holds and what the layout reads of it."""
+
+    source: Source
+    layout: Layout
+    parts: list[Part]
+    readings: list[Reading]
+
+    @property
+    def key(self) -> str:
+        """The source's identity in the bookkeeping: a mapping file is part of it."""
+        spec = self.source.spec
+        return spec.key if self.layout.builtin else f"{spec.key}#mapping={self.layout.name}"
+
+    def unread(self) -> list[str]:
+        read = {reading.part.name for reading in self.readings}
+        return [part.name for part in self.parts if part.name not in read]
+
+
+def load_layout(path: Path | None) -> Layout | None:
+    return None if path is None else load_mapping(path)
+
+
+def detect_source(path: Path, fmt: str, encoding: str | None, mapping: Layout | None) -> SourceSpec:
+    """The source's kind from its content; a mapping must read that kind (a Telegram export
+    is JSON too, so a JSON mapping may read one)."""
+    spec = detect(path, fmt, encoding)
+    if mapping is not None and spec.kind == "telegram" and mapping.kind == "json":
+        return SourceSpec("json", spec.path, encoding)
+    return spec
+
+
+def open_layout(spec: SourceSpec, mapping: Layout | None = None) -> Opened:
+    """Open a source with the mapping given, or the built-in layout its content matches."""
+    if mapping is not None and spec.kind != mapping.kind:
         raise FatalImportError(
-            f"{spec.path}: no known layout matches what it holds: {found}. "
-            f"Run `python -m legacy_import inspect {spec.path}` to see it in full.",
+            f"the mapping {mapping.name!r} reads {mapping.kind} sources, but {spec.path} is "
+            f"{spec.kind}; give a {mapping.kind} source, or --format {mapping.kind} if it is one",
             code=2,
         )
-    return source, layout, parts
+    source = open_source(spec)
+    try:
+        needs_parts = mapping is None or any(rule.table for rule in mapping.tables)
+        parts = source.parts() if needs_parts else []
+        layout = mapping or detect_layout(spec.kind, parts)
+        if layout is None:
+            found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
+            raise FatalImportError(
+                f"{spec.path}: no known layout matches what it holds: {found}. "
+                f"Run `python -m legacy_import inspect {spec.path}` to see it in full, and "
+                "describe it in a mapping file (--mapping FILE.toml).",
+                code=2,
+            )
+        try:
+            readings = layout.readings(parts, lambda rule: _locate(source, rule))
+        except LookupError as error:
+            raise FatalImportError(f"{spec.path}: {error.args[0]}", code=2) from None
+    except BaseException:
+        source.close()
+        raise
+    return Opened(source, layout, parts, readings)
+
+
+def _locate(source: Source, rule: TableRule) -> Part:
+    if not isinstance(source, JsonSource):
+        raise LookupError(f"{rule.label}: only JSON sources have files and record paths")
+    try:
+        return source.locate(rule.file, rule.records)
+    except SourceError as error:
+        raise LookupError(str(error)) from None
 
 
 async def _schema_state(store: Store) -> tuple[str | None, bool]:
@@ -116,13 +176,15 @@ async def _target(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
 async def run_import(config: RunConfig, progress: Progress) -> RunResult:
     result = RunResult(dry_run=config.dry_run)
     started = time.monotonic()
-    specs = [detect(path, config.fmt, config.encoding) for path in config.sources]
+    mapping = load_layout(config.mapping)
+    specs = [detect_source(path, config.fmt, config.encoding, mapping) for path in config.sources]
     async with _target(config, result) as store, store.engine.connect() as conn:
         source_ids = []
         outer = await conn.begin() if config.dry_run else None
         try:
             for spec in specs:
-                source_ids.append(await _run_source(conn, spec, config, progress, result))
+                opened = open_layout(spec, mapping)
+                source_ids.append(await _run_source(conn, opened, config, progress, result))
         except TooManyRejectsError as stop:
             result.stopped = str(stop)
         finally:
@@ -153,58 +215,76 @@ async def _lock(conn: AsyncConnection, key: str) -> None:
 
 async def _run_source(
     conn: AsyncConnection,
-    spec: SourceSpec,
+    opened: Opened,
     config: RunConfig,
     progress: Progress,
     result: RunResult,
 ) -> int:
-    source, layout, parts = open_layout(spec)
-    await _lock(conn, spec.key)
-    result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
-    result.notes.extend(source.notes())
-    source_id = await register_source(conn, spec.key, layout.name, nested=config.dry_run)
-    order = list(targets())
-    ruled = [(part, rule) for part in parts if (rule := layout.rule_for(part))]
-    ruled.sort(key=lambda pair: order.index(pair[1].target))
-    if spec.kind == "json":
-        unread = [part.name for part in parts if not layout.rule_for(part)]
-        result.skipped_parts.extend(f"{spec.path.name}: {name}" for name in unread)
-    loader = Loader(
-        conn,
-        source_id,
-        sourced={rule.target for _, rule in ruled},
-        keep_ids={rule.target: rule.keep_ids for _, rule in ruled},
-        fetch=lambda part, positions: _fetch(source, part, positions),
-        nested=config.dry_run,
-    )
-    checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
-    limits = Limits(config.batch_rows, config.batch_bytes)
-    rejected_this_run = 0
+    source, layout, readings = opened.source, opened.layout, opened.readings
+    spec = source.spec
     try:
+        await _lock(conn, opened.key)
+        result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
+        result.notes.extend(source.notes())
+        unread = opened.unread()
+        if layout.builtin and spec.kind == "json":
+            result.skipped_parts.extend(f"{spec.path.name}: {name}" for name in unread)
+        elif not layout.builtin and unread:
+            result.notes.append(
+                f"the mapping {layout.name} reads nothing from {spec.path.name}: "
+                + ", ".join(unread)
+            )
+        source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
+        by_name = {reading.name: reading for reading in readings}
+        loader = Loader(
+            conn,
+            source_id,
+            readings=by_name,
+            fetch=lambda name, positions: _fetch(source, by_name[name].part.name, positions),
+            nested=config.dry_run,
+        )
+        checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
         with Preparers(spec, config.workers) as preparers:
-            for part, rule in ruled:
-                after = checkpoints[part.name].position if part.name in checkpoints else 0
-                counts = result.counts(rule.target)
-                progress.start(f"{part.name} → {rule.target}", rows=part.rows, size=part.size)
-                task = Task(part.name, rule, after, limits, config.timezone)
-                async for batch in preparers.batches(task):
-                    outcome = await loader.load(batch)
-                    counts.read += outcome.read
-                    counts.inserted += outcome.inserted
-                    counts.existing += outcome.existing
-                    counts.rejected += len(outcome.rejects)
-                    rejected_this_run += len(outcome.rejects)
-                    progress.advance(rows=batch.read, size=batch.size)
-                    if config.max_rejects is not None and rejected_this_run > config.max_rejects:
-                        raise TooManyRejectsError(
-                            f"more than {config.max_rejects} records were rejected "
-                            "(--max-rejects); what was committed stays, and running the same "
-                            "command again resumes after it"
-                        )
-                await loader.finish_part(part.name, rule.target, after)
+            for reading in readings:
+                await _run_reading(
+                    reading, preparers, loader, checkpoints, config, progress, result
+                )
     finally:
         source.close()
     return source_id
+
+
+async def _run_reading(
+    reading: Reading,
+    preparers: Preparers,
+    loader: Loader,
+    checkpoints: dict[str, Checkpoint],
+    config: RunConfig,
+    progress: Progress,
+    result: RunResult,
+) -> None:
+    part, rule = reading.part, reading.rule
+    after = checkpoints[reading.name].position if reading.name in checkpoints else 0
+    counts = result.counts(rule.target)
+    progress.start(f"{reading.name} → {rule.target}", rows=part.rows, size=part.size)
+    limits = Limits(config.batch_rows, config.batch_bytes)
+    task = Task(part.name, reading.name, rule, after, limits, config.timezone)
+    async for batch in preparers.batches(task):
+        outcome = await loader.load(batch)
+        counts.read += outcome.read
+        counts.inserted += outcome.inserted
+        counts.existing += outcome.existing
+        counts.rejected += len(outcome.rejects)
+        counts.skipped += outcome.skipped
+        result.rejected_this_run += len(outcome.rejects)
+        progress.advance(rows=batch.read, size=batch.size)
+        if config.max_rejects is not None and result.rejected_this_run > config.max_rejects:
+            raise TooManyRejectsError(
+                f"more than {config.max_rejects} records were rejected "
+                "(--max-rejects); what was committed stays, and running the same "
+                "command again resumes after it"
+            )
+    await loader.finish_part(reading.name, rule.target, after)
 
 
 def _fetch(source: Source, part: str, positions: list[int]) -> dict[int, str]:

@@ -14,15 +14,18 @@ class RawRecord:
     """One legacy record as a source read it, with where it was found.
 
     `position` grows strictly within a part (rowid, line or record number), so a checkpoint
-    is one number. `problem` is set when the source could not read the record cleanly.
+    is one number. `data` is the record's fields, or, in a JSON list of plain values read
+    through a mapping file, the value itself. `key` is the record's key in a JSON object keyed
+    by id. `problem` is set when the source could not read the record cleanly.
     """
 
     part: str
     position: int
     location: str
-    data: dict[str, Any]
+    data: Any
     size: int
     problem: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class Mapped:
     explicit: frozenset[str] = field(default_factory=frozenset)
 
 
-def record_text(data: dict[str, Any]) -> str:
+def record_text(data: Any) -> str:
     """The record as read, as JSON that any database can store (ASCII, escapes kept)."""
     return json.dumps(data, ensure_ascii=True, default=repr)
 
@@ -61,5 +64,7 @@ def estimated_size(data: dict[str, Any]) -> int:
     return size
 
 
-def rejected(raw: RawRecord, reason: str) -> Rejected:
-    return Rejected(raw.part, raw.position, raw.location, record_text(raw.data), reason)
+def rejected(raw: RawRecord, reason: str, *, part: str | None = None) -> Rejected:
+    """`part` names the reading when it is not the source's part (a mapping that reads one
+    part twice keeps each reading's rejects apart)."""
+    return Rejected(part or raw.part, raw.position, raw.location, record_text(raw.data), reason)

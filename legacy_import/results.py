@@ -16,6 +16,7 @@ class TableCounts:
     inserted: int = 0
     existing: int = 0
     rejected: int = 0
+    skipped: int = 0
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class RunResult:
     stopped: str | None = None
     rejects_file: str | None = None
     rejects_total: int = 0
+    rejected_this_run: int = 0
     duration_s: float = 0.0
 
     def counts(self, table: str) -> TableCounts:
@@ -42,6 +44,7 @@ class RunResult:
             total.inserted += counts.inserted
             total.existing += counts.existing
             total.rejected += counts.rejected
+            total.skipped += counts.skipped
         return total
 
     @property
@@ -67,25 +70,19 @@ class RunResult:
 def show_summary(result: RunResult, console: Console) -> None:
     verb = "would be inserted" if result.dry_run else "inserted"
     table = Table(title="dry run: nothing was written" if result.dry_run else "import summary")
-    for heading in ("table", "read", verb, "already present", "rejected"):
-        table.add_column(heading, justify="left" if heading == "table" else "right")
-    for name, counts in result.tables.items():
-        table.add_row(
-            name,
-            f"{counts.read:,}",
-            f"{counts.inserted:,}",
-            f"{counts.existing:,}",
-            f"{counts.rejected:,}",
-        )
     total = result.totals
-    table.add_row(
-        "total",
-        f"{total.read:,}",
-        f"{total.inserted:,}",
-        f"{total.existing:,}",
-        f"{total.rejected:,}",
-        style="bold",
-    )
+    headings = ["table", "read", verb, "already present", "rejected"]
+    if total.skipped:
+        headings.append("skipped by the mapping")
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading == "table" else "right")
+    for name, counts in [*result.tables.items(), ("total", total)]:
+        cells = [counts.read, counts.inserted, counts.existing, counts.rejected]
+        if total.skipped:
+            cells.append(counts.skipped)
+        table.add_row(
+            name, *(f"{cell:,}" for cell in cells), style="bold" if name == "total" else None
+        )
     console.print(table)
     if result.schema_created:
         console.print("The database was empty: its schema was created by the migrations.")

@@ -18,13 +18,14 @@ from rich.table import Table
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from legacy_import.batches import mapper_for
 from legacy_import.canonical import Digest, canonical_json
-from legacy_import.loader import SOURCES, store_ids
-from legacy_import.mapping import RecordMapper
+from legacy_import.layouts import Layout, Reading, reference_keyspaces
+from legacy_import.loader import SOURCES, resolve_references, store_ids
 from legacy_import.pipeline import FatalImportError, open_layout
 from legacy_import.records import Mapped
 from legacy_import.sources import SourceSpec
-from legacy_import.targets import Target, targets
+from legacy_import.targets import targets
 from sqlmodel_store import Store
 
 SHOWN_DIFFERENCES = 20
@@ -42,35 +43,36 @@ class TableCheck:
     store_digest: Digest = field(default_factory=Digest)
 
 
-async def verify_source(store: Store, spec: SourceSpec, zone: str, console: Console) -> int:
-    source, layout, parts = open_layout(spec)
+async def verify_source(
+    store: Store, spec: SourceSpec, zone: str, console: Console, mapping: Layout | None = None
+) -> int:
+    opened = open_layout(spec, mapping)
     checks: dict[str, TableCheck] = {}
     differences: list[str] = []
     try:
         async with store.engine.connect() as conn:
             source_id = await conn.scalar(
-                select(SOURCES.c.id).where(SOURCES.c.source_key == spec.key)
+                select(SOURCES.c.id).where(SOURCES.c.source_key == opened.key)
             )
             if source_id is None:
                 raise FatalImportError(f"{spec.path} was never imported into this database")
-            sourced = {rule.target for part in parts if (rule := layout.rule_for(part))}
-            for part in parts:
-                rule = layout.rule_for(part)
-                if rule is None:
-                    continue
-                target = targets()[rule.target]
-                mapper = RecordMapper(rule, target, ZoneInfo(zone))
-                check = checks.setdefault(target.name, TableCheck())
-                comparer = _Comparer(conn, source_id, target, sourced)
-                records = source.read(part.name, after=0)
+            keyspaces = reference_keyspaces(opened.readings)
+            for reading in opened.readings:
+                rule = reading.rule
+                mapper = mapper_for(
+                    opened.source, reading.part.name, reading.name, rule, ZoneInfo(zone)
+                )
+                check = checks.setdefault(rule.target, TableCheck())
+                comparer = _Comparer(conn, source_id, reading, keyspaces)
+                records = opened.source.read(reading.part.name, after=0)
                 while chunk := list(islice(records, COMPARED_AT_ONCE)):
-                    outcomes = [mapper.map(raw) for raw in chunk]
+                    outcomes = [o for raw in chunk if (o := mapper.map(raw)) is not None]
                     mapped = [o for o in outcomes if isinstance(o, Mapped)]
                     check.records += len(outcomes)
                     check.rejected += len(outcomes) - len(mapped)
                     await comparer.compare(mapped, check, differences)
     finally:
-        source.close()
+        opened.source.close()
     _show(checks, differences, console)
     bad = any(check.missing or check.different for check in checks.values())
     return 1 if bad else 0
@@ -78,22 +80,26 @@ async def verify_source(store: Store, spec: SourceSpec, zone: str, console: Cons
 
 class _Comparer:
     def __init__(
-        self, conn: AsyncConnection, source_id: int, target: Target, sourced: set[str]
+        self, conn: AsyncConnection, source_id: int, reading: Reading, keyspaces: dict[str, str]
     ) -> None:
         self._conn = conn
         self._source_id = source_id
-        self._target = target
-        self._sourced = sourced
-
-    async def _keys(self, table: str, legacy: set[Any]) -> dict[int, int]:
-        return await store_ids(self._conn, self._source_id, table, legacy)
+        self._target = targets()[reading.rule.target]
+        self._keyspace = reading.keyspace
+        self._keyspaces = keyspaces
+        self._matches = {field.target: field.match for field in reading.rule.fields}
 
     async def _remapped(self, records: list[Mapped]) -> list[dict[str, Any]]:
         values = [dict(record.values) for record in records]
         for column, referenced in self._target.references.items():
-            if referenced not in self._sourced:
+            match = self._matches.get(column)
+            keyspace = self._keyspaces.get(referenced)
+            if match is None and keyspace is None:
                 continue
-            mapping = await self._keys(referenced, {v[column] for v in values} - {None})
+            wanted = {v[column] for v in values} - {None}
+            mapping, _ = await resolve_references(
+                self._conn, self._source_id, referenced, wanted, match=match, keyspace=keyspace
+            )
             for row in values:
                 if row[column] is not None:
                     row[column] = mapping.get(row[column], f"unmapped {row[column]}")
@@ -104,7 +110,8 @@ class _Comparer:
     ) -> list[dict[str, Any] | None]:
         table = self._target.table
         if self._target.mapped:
-            ids = await self._keys(self._target.name, {r.legacy_id for r in records} - {None})
+            legacy = {r.legacy_id for r in records} - {None}
+            ids = await store_ids(self._conn, self._source_id, self._keyspace, legacy)
             wanted = [ids.get(r.legacy_id) if r.legacy_id is not None else None for r in records]
             rows = await self._conn.execute(
                 select(table).where(table.c.id.in_(set(wanted) - {None}))

@@ -31,6 +31,7 @@ from legacy_import.sources import Source, SourceSpec, open_source
 @dataclass(frozen=True, slots=True)
 class Task:
     part: str
+    reading: str
     rule: TableRule
     after: int
     limits: Limits
@@ -69,6 +70,7 @@ def _tasks_of(source: Source, task: Task, worker: int, workers: int) -> Iterator
         source,
         task.part,
         task.rule,
+        reading=task.reading,
         after=task.after,
         limits=task.limits,
         zone=ZoneInfo(task.zone),

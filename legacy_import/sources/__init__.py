@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from legacy_import.records import RawRecord
 
@@ -49,6 +49,12 @@ class Source(Protocol):
     def parts(self) -> list[Part]: ...
 
     def read(self, part: str, *, after: int) -> Iterator[RawRecord]: ...
+
+    def document_values(
+        self, part: str, paths: list[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], Any]:
+        """Values a mapping reads from outside the records (JSON files only)."""
+        ...
 
     def notes(self) -> list[str]:
         """What the run's summary should tell the operator about this source."""

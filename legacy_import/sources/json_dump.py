@@ -2,14 +2,17 @@
 
 Arrays and single-object files are streamed with ijson; nothing loads a whole file. A file
 that stops being valid JSON yields one record with the problem and ends its part there.
+A mapping file can also point at the records at any path of a file (`locate`): a list, or
+an object keyed by id whose keys the records carry.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 
@@ -17,6 +20,9 @@ from legacy_import.records import RawRecord, estimated_size
 from legacy_import.sources import Part, SourceError, SourceSpec
 
 SUFFIXES = (".json", ".jsonl")
+PYTHON_PARSER = ijson.get_backend("python")
+# A located part's name: the file, this separator, then the path of its records.
+AT = "#"
 
 
 class JsonSource:
@@ -60,14 +66,56 @@ class JsonSource:
             self._keys[name] = (path, name)
         return [Part(name, name, (), None) for name in names]
 
+    def locate(self, file: str | None, records: str) -> Part:
+        """The records at `records` (a dotted path; "" is the whole file) of `file`, which is
+        relative to the source directory and may be left out when the source is one file."""
+        path = self._file(file)
+        name = f"{path.name}{AT}{records}"
+        if path.suffix == ".jsonl":
+            if records:
+                raise SourceError(f"{path.name} is JSON Lines: its records have no path")
+            name = path.name
+        elif _container(path, records) is None:
+            where = f"at {records!r}" if records else "at its top level"
+            raise SourceError(f"{path.name} holds no list or object of records {where}")
+        return Part(name, path.stem, (), None, path.stat().st_size)
+
+    def _file(self, file: str | None) -> Path:
+        if file is None:
+            if self.spec.path.is_file():
+                return self.spec.path
+            raise SourceError(
+                f"{self.spec.path} is a directory: the mapping must say which file (file = ...)"
+            )
+        base = self.spec.path if self.spec.path.is_dir() else self.spec.path.parent
+        path = (base / file).resolve()
+        if not path.is_file():
+            raise SourceError(f"the mapping reads {file}, which is not in {base}")
+        return path
+
     def read(self, part: str, *, after: int) -> Iterator[RawRecord]:
+        if AT in part:
+            file, records = part.split(AT, 1)
+            yield from _read_at(part, self._file(file), records, after)
+            return
         if not self._keys:
             self.parts()
-        path, key = self._keys[part]
+        path, key = self._keys.get(part) or (self._file(part), "")
         if path.suffix == ".jsonl":
             yield from _read_lines(part, path, after)
         else:
             yield from _read_array(part, path, key, after)
+
+    def document_values(
+        self, part: str, paths: list[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], Any]:
+        """Values outside the records, by path from the file's top: one streamed pass each."""
+        file = self._file(part.split(AT, 1)[0] if AT in part else part)
+        found: dict[tuple[str, ...], Any] = {}
+        for steps in paths:
+            for value in _first(file, ".".join(steps)):
+                found[steps] = value
+        return found
 
     def notes(self) -> list[str]:
         return []
@@ -105,23 +153,100 @@ def _read_lines(part: str, path: Path, after: int) -> Iterator[RawRecord]:
 def _read_array(part: str, path: Path, key: str, after: int) -> Iterator[RawRecord]:
     prefix = f"{key}.item" if key else "item"
     number = 0
-    with path.open("rb") as handle:
-        try:
-            for data in ijson.items(handle, prefix, use_float=True):
+    try:
+        values = _streamed(
+            path, lambda handle, parser: parser.items(handle, prefix, use_float=True)
+        )
+        for data in values:
+            number += 1
+            if number > after:
+                yield _record(part, number, _where(path, key, number), data)
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        number += 1
+        yield RawRecord(
+            part,
+            number,
+            _where(path, key, number),
+            {},
+            0,
+            f"the file is not valid JSON from here on ({error}): "
+            f"{number - 1} records before this were read, nothing after it",
+        )
+
+
+def _first(path: Path, prefix: str) -> list[Any]:
+    """The first value at `prefix`, as a list of one, or nothing."""
+    values = _streamed(path, lambda handle, parser: parser.items(handle, prefix, use_float=True))
+    return list(islice(values, 1))
+
+
+def _container(path: Path, records: str) -> str | None:
+    """ "array" or "object": what holds the records at this path (read until it starts)."""
+    try:
+        for prefix, event, _ in _streamed(path, lambda handle, parser: parser.parse(handle)):
+            if prefix == records and event in ("start_array", "start_map"):
+                return "array" if event == "start_array" else "object"
+    except ijson.JSONError as error:
+        raise SourceError(f"{path} is not valid JSON ({error}); fix or re-export it") from None
+    return None
+
+
+def _read_at(part: str, path: Path, records: str, after: int) -> Iterator[RawRecord]:
+    """The records at a path: items of a list, or the values of an object keyed by id."""
+    keyed = _container(path, records) == "object"
+    number = 0
+    try:
+        if keyed:
+            pairs = _streamed(
+                path, lambda handle, parser: parser.kvitems(handle, records, use_float=True)
+            )
+            for key, data in pairs:
                 number += 1
                 if number > after:
-                    yield _record(part, number, _where(path, key, number), data)
-        except (ijson.JSONError, UnicodeDecodeError) as error:
-            number += 1
-            yield RawRecord(
-                part,
-                number,
-                _where(path, key, number),
-                {},
-                0,
-                f"the file is not valid JSON from here on ({error}): "
-                f"{number - 1} records before this were read, nothing after it",
+                    where = f"{path.name} record {number} (key {key!r})"
+                    yield RawRecord(part, number, where, data, _size(data), key=key)
+        else:
+            items = f"{records}.item" if records else "item"
+            values = _streamed(
+                path, lambda handle, parser: parser.items(handle, items, use_float=True)
             )
+            for data in values:
+                number += 1
+                if number > after:
+                    where = f"{path.name} {records or 'record'}[{number - 1}]"
+                    yield RawRecord(part, number, where, data, _size(data))
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        number += 1
+        yield RawRecord(
+            part,
+            number,
+            f"{path.name} record {number}",
+            {},
+            0,
+            f"the file is not valid JSON from here on ({error}): "
+            f"{number - 1} records before this were read, nothing after it",
+        )
+
+
+def _streamed(path: Path, read: Callable[[BinaryIO, Any], Iterator[Any]]) -> Iterator[Any]:
+    """Values from the fast C parser, which cannot hold an integer beyond 64 bits; at such a
+    number the rest comes from the pure-Python parser, from the value where it stopped."""
+    done = 0
+    with path.open("rb") as handle:
+        try:
+            for value in read(handle, ijson):
+                done += 1
+                yield value
+            return
+        except ijson.JSONError as error:
+            if "integer overflow" not in str(error):
+                raise
+    with path.open("rb") as handle:
+        yield from islice(read(handle, PYTHON_PARSER), done, None)
+
+
+def _size(data: Any) -> int:
+    return estimated_size(data) if isinstance(data, dict) else 16 + len(str(data))
 
 
 def _where(path: Path, key: str, number: int) -> str:

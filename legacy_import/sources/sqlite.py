@@ -125,6 +125,12 @@ class SqliteSource:
             "; ".join(problems) or None,
         )
 
+    def document_values(
+        self, part: str, paths: list[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], Any]:
+        """Mapping files check that only JSON sources are asked for document values."""
+        return {}
+
     def notes(self) -> list[str]:
         return []
 

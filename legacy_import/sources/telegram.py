@@ -74,6 +74,12 @@ class TelegramSource:
             Part("messages", "messages", (), None, size=self.spec.path.stat().st_size),
         ]
 
+    def document_values(
+        self, part: str, paths: list[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], Any]:
+        """Mapping files check that only JSON sources are asked for document values."""
+        return {}
+
     def notes(self) -> list[str]:
         """What the operator should know: exports before 2022 hold only local times."""
         for entry in self._walk(build_after=0):

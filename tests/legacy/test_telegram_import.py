@@ -340,6 +340,7 @@ def test_merge_into_a_store_that_has_the_author_and_some_messages(
         "inserted": 2,
         "existing": 2,
         "rejected": 0,
+        "skipped": 0,
     }
     users = users_by_telegram_id(url)
     assert sorted(users) == [42, 43]

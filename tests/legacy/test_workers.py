@@ -27,12 +27,10 @@ def _spawned_children() -> list[int]:
 
 def test_a_worker_killed_mid_run_is_an_error_not_a_hang(legacy_db: Path) -> None:
     spec = detect(legacy_db)
-    source, layout, parts = open_layout(spec)
-    source.close()
-    rule = next(
-        rule for part in parts if (rule := layout.rule_for(part)) and part.name == "messages"
-    )
-    task = Task("messages", rule, 0, Limits(10, 1_000_000), "UTC")
+    opened = open_layout(spec)
+    opened.source.close()
+    reading = next(reading for reading in opened.readings if reading.name == "messages")
+    task = Task("messages", "messages", reading.rule, 0, Limits(10, 1_000_000), "UTC")
 
     async def consume() -> int:
         taken = 0

@@ -4,22 +4,24 @@ Each worker gets the same task (a part from a position) and prepares every `work
 `Preparers.batches` hands them back in order. With `workers=0` everything runs in-process.
 
 Batches travel through pipes, not queues: a worker blocks in `send` until its batch is taken,
-so at most one finished batch per worker waits in memory, and with no semaphores there is no
-resource-tracker process either.
+so at most one finished batch per worker waits in memory. Workers are plain subprocesses of
+`python -m legacy_import.worker_process` holding their ends of the pipes: multiprocessing's spawn
+would also start its resource-tracker process, 12 MiB that nothing here uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import multiprocessing
+import os
 import signal
+import subprocess
+import sys
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,9 +81,11 @@ def _tasks_of(source: Source, task: Task, worker: int, workers: int) -> Iterator
     )
 
 
-def _work(spec: SourceSpec, worker: int, workers: int, tasks: Connection, out: Connection) -> None:
+def work(tasks: Connection, out: Connection) -> None:
+    """A worker's life: its source and place first, then tasks until None."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    spec, worker, workers = tasks.recv()
     source = open_source(spec)
     try:
         while (task := tasks.recv()) is not None:
@@ -95,6 +99,24 @@ def _work(spec: SourceSpec, worker: int, workers: int, tasks: Connection, out: C
         source.close()
 
 
+def _start(
+    spec: SourceSpec, index: int, count: int
+) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+    """A worker process, the end its tasks go into, and the end its batches come out of."""
+    task_read, task_write = os.pipe()
+    result_read, result_write = os.pipe()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "legacy_import.worker_process", str(task_read), str(result_write)],
+        pass_fds=(task_read, result_write),
+    )
+    # Only the worker holds these ends now, so its death reads as end of file here.
+    os.close(task_read)
+    os.close(result_write)
+    tasks = Connection(task_write, readable=False)
+    tasks.send((spec, index, count))
+    return process, tasks, Connection(result_read, writable=False)
+
+
 class Preparers:
     """Prepared batches of one source, from worker processes or in-process."""
 
@@ -102,7 +124,7 @@ class Preparers:
         self._spec = spec
         self._count = workers
         self._local: Source | None = None
-        self._processes: list[BaseProcess] = []
+        self._processes: list[subprocess.Popen[bytes]] = []
         self._tasks: list[Connection] = []
         self._results: list[Connection] = []
 
@@ -110,23 +132,11 @@ class Preparers:
         if self._count == 0:
             self._local = open_source(self._spec)
             return self
-        context = multiprocessing.get_context("spawn")
         for index in range(self._count):
-            task_reader, task_writer = context.Pipe(duplex=False)
-            result_reader, result_writer = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_work,
-                args=(self._spec, index, self._count, task_reader, result_writer),
-                name=f"legacy_import-worker-{index}",
-                daemon=True,
-            )
-            process.start()
-            # Only the worker holds these ends now, so its death reads as end of file here.
-            task_reader.close()
-            result_writer.close()
+            process, tasks, results = _start(self._spec, index, self._count)
             self._processes.append(process)
-            self._tasks.append(task_writer)
-            self._results.append(result_reader)
+            self._tasks.append(tasks)
+            self._results.append(results)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -137,9 +147,11 @@ class Preparers:
                 tasks.send(None)
             tasks.close()
         for process in self._processes:
-            process.join(timeout=1)
-            if process.is_alive():
+            try:
+                process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
 
     async def batches(self, task: Task) -> AsyncIterator[Batch]:
         if self._local is not None:
@@ -166,7 +178,7 @@ class Preparers:
         try:
             message = await asyncio.to_thread(self._results[worker].recv)
         except EOFError:
-            code = self._processes[worker].exitcode
+            code = self._processes[worker].wait()
             raise PreparationError(
                 f"worker {worker} stopped (exit code {code}) before finishing its batches; "
                 "committed batches stay, and running the same command again resumes",

@@ -83,23 +83,27 @@ def export_tables(url: str, out: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
 
 
-def _checkpointed(url: str) -> int:
+def _rows_committed(url: str) -> int:
     try:
-        rows = query(url, "SELECT count(*) FROM import_checkpoints WHERE position > 0")
+        rows = query(url, "SELECT coalesce(sum(rows_read), 0) FROM import_checkpoints")
     except Exception:
         return 0
     return int(rows[0][0])
 
 
-def kill_after_checkpoints(command: list[str], url: str, checkpoints: int) -> None:
-    """Start the import and `kill -9` it (workers too) once it committed that many batches."""
+def kill_after_batches(command: list[str], url: str, batches: int, batch_size: int) -> None:
+    """Start the import and `kill -9` it (workers too) once it committed that many batches'
+    worth of records, checking that it was still running: a kill after the end tests nothing."""
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while (
-        _checkpointed(url) < checkpoints and time.monotonic() < deadline and process.poll() is None
+        _rows_committed(url) < batches * batch_size
+        and time.monotonic() < deadline
+        and process.poll() is None
     ):
         time.sleep(0.05)
+    assert process.poll() is None, "the import ended before it could be killed: give it more"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.legacy.helpers import counts, export_tables, kill_after_checkpoints, query, rejects, run
+from tests.legacy.helpers import counts, export_tables, kill_after_batches, query, rejects, run
 
 
 def test_export_run_export_is_byte_identical(
@@ -125,7 +125,7 @@ def test_resume_after_kill_9_equals_one_clean_run(
         "--rejects",
         str(tmp_path / "r.jsonl"),
     ]
-    kill_after_checkpoints(command, killed, stop_after)
+    kill_after_batches(command, killed, stop_after, 50)
     assert subprocess.run(command, capture_output=True, check=False).returncode == 0
     clean = new_database("postgres")
     assert run(capsys, str(legacy_db), "--database-url", clean)[0] == 0

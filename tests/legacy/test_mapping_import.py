@@ -19,7 +19,7 @@ from legacy_import.cli import main
 from tests.legacy.helpers import (
     counts,
     export_tables,
-    kill_after_checkpoints,
+    kill_after_batches,
     query,
     rejects,
     report,
@@ -279,21 +279,21 @@ def test_merge_through_a_mapping_reuses_the_users_already_there(
 def test_resume_through_a_mapping_after_kill_9_equals_one_clean_run(
     capsys: pytest.CaptureFixture[str], new_database: Callable[[str], str], tmp_path: Path
 ) -> None:
-    folder, mapping = _points_source(tmp_path / "bot", 1500)
+    folder, mapping = _points_source(tmp_path / "bot", 4000)
     killed = new_database("postgres")
     command = [
         sys.executable, "-m", "legacy_import", "run", str(folder), "--mapping", str(mapping),
         "--database-url", killed, "--no-progress", "--batch-size", "40",
         "--rejects", str(tmp_path / "r.jsonl"),
     ]  # fmt: skip
-    kill_after_checkpoints(command, killed, 12)
+    kill_after_batches(command, killed, 12, 40)
     assert run(capsys, str(folder), "--mapping", str(mapping), "--database-url", killed)[0] == 0
     clean = new_database("postgres")
     assert run(capsys, str(folder), "--mapping", str(mapping), "--database-url", clean)[0] == 0
     assert _without_now(export_tables(killed, tmp_path / "killed")) == _without_now(
         export_tables(clean, tmp_path / "clean")
     )
-    assert counts(clean)["stats"] == 1500 + 1350
+    assert counts(clean)["stats"] == 4000 + 3600
 
 
 def test_inspect_with_a_mapping_previews_records_and_rejections(

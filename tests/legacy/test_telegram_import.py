@@ -20,7 +20,7 @@ from sqlmodel_store.models import Message, UserCreate
 from tests.legacy.helpers import (
     counts,
     export_tables,
-    kill_after_checkpoints,
+    kill_after_batches,
     query,
     rejects,
     report,
@@ -366,18 +366,18 @@ def _busy_export(path: Path, messages: int) -> Path:
 def test_resume_after_kill_9_equals_one_clean_run(
     capsys: pytest.CaptureFixture[str], new_database: Callable[[str], str], tmp_path: Path
 ) -> None:
-    source = _busy_export(tmp_path / "result.json", 2000)
+    source = _busy_export(tmp_path / "result.json", 8000)
     killed = new_database("postgres")
     command = [
         sys.executable, "-m", "legacy_import", "run", str(source), "--database-url", killed,
         "--no-progress", "--batch-size", "50", "--rejects", str(tmp_path / "r.jsonl"),
     ]  # fmt: skip
-    kill_after_checkpoints(command, killed, 5)
+    kill_after_batches(command, killed, 5, 50)
     assert run(capsys, str(source), "--database-url", killed)[0] == 0
     clean = new_database("postgres")
     assert run(capsys, str(source), "--database-url", clean)[0] == 0
     assert export_tables(killed, tmp_path / "killed") == export_tables(clean, tmp_path / "clean")
-    assert counts(clean)["messages"] == 2000
+    assert counts(clean)["messages"] == 8000
     assert main(["verify", str(source), "--database-url", clean]) == 0
 
 

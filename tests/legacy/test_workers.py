@@ -21,7 +21,7 @@ def _spawned_children() -> list[int]:
     return [
         int(pid)
         for pid in children
-        if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"legacy_import.worker_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
     ]
 
 

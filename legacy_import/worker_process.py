@@ -1,0 +1,10 @@
+"""A worker process: `python -m legacy_import.worker_process TASKS RESULTS`, given the file
+descriptors of its ends of the two pipes (see `legacy_import.workers`)."""
+
+import sys
+from multiprocessing.connection import Connection
+
+from legacy_import.workers import work
+
+if __name__ == "__main__":
+    work(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from sqlmodel_store import Store, StoreSettings
 from sqlmodel_store.models import metadata
@@ -18,6 +19,13 @@ from tests.pg_server import (
     postgres_server,
     run_blocking,
 )
+
+# Hypothesis: `ci` (selected by .ci/run) runs enough examples to matter; `dev`, the default, is
+# quick. Neither has a deadline (database round trips vary), and a failure prints the blob
+# that reproduces it (@reproduce_failure).
+settings.register_profile("ci", max_examples=150, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=25, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 BACKENDS = ["sqlite", "postgres"]
 TABLES = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from legacy_import.canonical import json_line
 from legacy_import.loader import REJECTS, SOURCES
 
 
@@ -43,7 +44,7 @@ async def write_rejects(conn: AsyncConnection, source_ids: list[int], path: Path
                 "record": json.loads(record),
                 "reason": reason,
             }
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.write(json_line(line) + "\n")
             count += 1
     return count
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from hypothesis import assume
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import UniqueConstraint, text
 
 from legacy_import.targets import SCHEMAS, targets
-from sqlmodel_store import Store
+from sqlmodel_store import Store, StoreSettings
 from sqlmodel_store.models import metadata
 from sqlmodel_store.uow import SqlUnitOfWork
 from tests.property.strategies import records
@@ -21,9 +22,18 @@ NEWEST_FIRST = [table.name for table in reversed(metadata.sorted_tables)]
 
 
 async def empty(store: Store) -> None:
+    """Every table emptied, the import's bookkeeping too: each example starts from nothing."""
     async with store.engine.begin() as conn:
         for table in NEWEST_FIRST:
             await conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+def emptied(url: str) -> None:
+    async def run() -> None:
+        async with Store(StoreSettings(database_url=url)) as store:
+            await empty(store)
+
+    asyncio.run(run())
 
 
 def unique_keys(table: str) -> list[tuple[str, ...]]:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from legacy_import.cli import main
 from sqlmodel_store import Store, StoreSettings
-from tests.property.store_data import REPOSITORIES, add, empty
+from tests.property.store_data import REPOSITORIES, add, emptied, empty
 
 TABLE_LISTS = st.lists(st.sampled_from(sorted(REPOSITORIES)), min_size=1, max_size=6)
 
@@ -27,11 +27,6 @@ async def _fill(url: str, tables: list[str], data: st.DataObject) -> None:
             for table in tables:
                 await add(uow, table, data, made=made)
             await uow.commit()
-
-
-async def _empty(url: str) -> None:
-    async with Store(StoreSettings(database_url=url)) as store:
-        await empty(store)
 
 
 def _exported(url: str, out: Path) -> dict[str, bytes]:
@@ -52,7 +47,7 @@ def test_export_then_import_then_export_is_byte_identical(
     with TemporaryDirectory() as scratch:
         first = Path(scratch) / "first"
         before = _exported(store_url, first)
-        asyncio.run(_empty(store_url))
+        emptied(store_url)
         rejects = Path(scratch) / "rejects.jsonl"
         command = ["run", str(first), "--database-url", store_url, "--no-progress",
                    "--workers", "0", "--rejects", str(rejects)]  # fmt: skip

@@ -56,3 +56,35 @@ def test_export_then_import_then_export_is_byte_identical(
         assert _exported(store_url, Path(scratch) / "second") == before
         assert main(command) == 0
         assert _exported(store_url, Path(scratch) / "third") == before
+
+
+def _split(exported: Path, into: Path, halves: st.DataObject) -> None:
+    """Each table's rows split between a `.json` array and a `.jsonl` file, as old dumps were."""
+    into.mkdir()
+    for path in exported.iterdir():
+        rows = path.read_text(encoding="utf-8").splitlines()
+        cut = halves.draw(st.integers(0, len(rows)), label=f"{path.stem} rows in the array")
+        array = "[\n" + ",\n".join(rows[:cut]) + "\n]\n" if cut else "[]\n"
+        (into / f"{path.stem}.json").write_text(array, encoding="utf-8")
+        lines = "".join(row + "\n" for row in rows[cut:])
+        (into / f"{path.stem}.jsonl").write_text(lines, encoding="utf-8")
+
+
+@settings(
+    max_examples=max(settings().max_examples // 3, 5),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(tables=TABLE_LISTS, data=st.data())
+def test_a_dump_split_across_json_arrays_and_jsonl_imports_whole(
+    store_url: str, tables: list[str], data: st.DataObject
+) -> None:
+    asyncio.run(_fill(store_url, tables, data))
+    with TemporaryDirectory() as scratch:
+        before = _exported(store_url, Path(scratch) / "first")
+        _split(Path(scratch) / "first", Path(scratch) / "split", data)
+        emptied(store_url)
+        rejects = Path(scratch) / "rejects.jsonl"
+        code = main(["run", str(Path(scratch) / "split"), "--database-url", store_url,
+                     "--no-progress", "--workers", "0", "--rejects", str(rejects)])  # fmt: skip
+        assert code == 0, rejects.read_text(encoding="utf-8") if rejects.exists() else code
+        assert _exported(store_url, Path(scratch) / "second") == before

@@ -140,7 +140,7 @@ class Loader:
             match=match,
             keyspace=keyspace,
         )
-        plan.remap(index, {**resolved, **local}, column, referenced, missing)
+        plan.remap(index, {**resolved, **local}, column, referenced, missing, frozenset(local))
 
     async def _write(self, plan: Plan) -> int:
         columns, rows = plan.rows_to_write()

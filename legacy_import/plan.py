@@ -88,16 +88,38 @@ class Plan:
         return found
 
     def remap(
-        self, index: int, resolved: dict[int, int], column: str, table: str, missing: str
+        self,
+        index: int,
+        resolved: dict[int, int],
+        column: str,
+        table: str,
+        missing: str,
+        local: frozenset[int] = frozenset(),
     ) -> None:
+        """References → store ids, rejecting rows whose reference resolves to nothing.
+
+        `local` are legacy ids of this batch's own rows: a row pointing at one of them that is
+        rejected (now, or down a chain of such rows) is rejected too, or it would be written
+        pointing at a row that never is."""
+        pointed: dict[int, int] = {}
         for i in self.pending():
             value = self.rows[i][index]
             if value is None:
                 continue
             if value in resolved:
                 self.rows[i][index] = resolved[value]
+                if value in local:
+                    pointed[i] = value
             else:
                 self.status[i] = f"{column}: " + missing.format(table=table, value=value)
+        while pointed:
+            gone = {self.legacy_ids[j] for j in self.problems()}
+            orphans = [i for i, value in pointed.items() if value in gone]
+            if not orphans:
+                return
+            for i in orphans:
+                reason = missing.format(table=table, value=pointed.pop(i))
+                self.status[i] = f"{column}: {reason}"
 
     def rows_to_write(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         pending = self.pending()

@@ -9,6 +9,7 @@ an object keyed by id whose keys the records carry.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -21,6 +22,15 @@ from legacy_import.sources import Part, SourceError, SourceSpec
 
 SUFFIXES = (".json", ".jsonl")
 PYTHON_PARSER = ijson.get_backend("python")
+BOM = b"\xef\xbb\xbf"
+TOP_LEVEL_KINDS = {
+    "string": "a JSON string",
+    "number": "a JSON number",
+    "boolean": "a JSON true or false",
+    "null": "JSON null",
+    "start_map": "a JSON object",
+}
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # A located part's name: the file, this separator, then the path of its records.
 AT = "#"
 
@@ -53,7 +63,7 @@ class JsonSource:
     def _object_parts(self, path: Path) -> list[Part]:
         """A `{table: [records]}` file: one part per top-level key, found in one streamed pass."""
         names = []
-        with path.open("rb") as handle:
+        with _opened(path) as handle:
             try:
                 for prefix, event, value in ijson.parse(handle):
                     if prefix == "" and event == "map_key":
@@ -154,6 +164,18 @@ def _read_array(part: str, path: Path, key: str, after: int) -> Iterator[RawReco
     prefix = f"{key}.item" if key else "item"
     number = 0
     try:
+        found = None if key else _top_level(path)
+        if found is not None and found != "start_array":
+            what = TOP_LEVEL_KINDS.get(found, found)
+            yield RawRecord(
+                part,
+                1,
+                _where(path, key, 1),
+                {},
+                0,
+                f"the file holds {what}, not an array of records",
+            )
+            return
         values = _streamed(
             path, lambda handle, parser: parser.items(handle, prefix, use_float=True)
         )
@@ -172,6 +194,12 @@ def _read_array(part: str, path: Path, key: str, after: int) -> Iterator[RawReco
             f"the file is not valid JSON from here on ({error}): "
             f"{number - 1} records before this were read, nothing after it",
         )
+
+
+def _top_level(path: Path) -> str | None:
+    """The parser's first event: what the file holds at its top level (None: nothing)."""
+    events = _streamed(path, lambda handle, parser: parser.parse(handle))
+    return next((event for _, event, _ in events), None)
 
 
 def _first(path: Path, prefix: str) -> list[Any]:
@@ -229,10 +257,16 @@ def _read_at(part: str, path: Path, records: str, after: int) -> Iterator[RawRec
 
 
 def _streamed(path: Path, read: Callable[[BinaryIO, Any], Iterator[Any]]) -> Iterator[Any]:
-    """Values from the fast C parser, which cannot hold an integer beyond 64 bits; at such a
-    number the rest comes from the pure-Python parser, from the value where it stopped."""
+    """Values from the fast C parser, or from the pure-Python one where the C parser would
+    lose data: it turns escaped lone surrogates into "?" (so a file with surrogate escapes is
+    read by the Python parser throughout), and it cannot hold an integer beyond 64 bits (at
+    such a number the rest comes from the Python parser, from the value where it stopped)."""
     done = 0
-    with path.open("rb") as handle:
+    if _has_surrogate_escapes(path):
+        with _opened(path) as handle:
+            yield from read(handle, PYTHON_PARSER)
+        return
+    with _opened(path) as handle:
         try:
             for value in read(handle, ijson):
                 done += 1
@@ -241,8 +275,27 @@ def _streamed(path: Path, read: Callable[[BinaryIO, Any], Iterator[Any]]) -> Ite
         except ijson.JSONError as error:
             if "integer overflow" not in str(error):
                 raise
-    with path.open("rb") as handle:
+    with _opened(path) as handle:
         yield from islice(read(handle, PYTHON_PARSER), done, None)
+
+
+def _opened(path: Path) -> BinaryIO:
+    """The file, past a UTF-8 byte order mark if it starts with one (the parsers refuse it)."""
+    handle = path.open("rb")
+    if handle.read(len(BOM)) != BOM:
+        handle.seek(0)
+    return handle
+
+
+def _has_surrogate_escapes(path: Path) -> bool:
+    """Whether the file escapes a UTF-16 surrogate (`\\ud83d`): one pass, a chunk at a time."""
+    with path.open("rb") as handle:
+        tail = b""
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            if SURROGATE_ESCAPE.search(tail + chunk):
+                return True
+            tail = chunk[-5:]
+    return False
 
 
 def _size(data: Any) -> int:

@@ -93,21 +93,35 @@ class SqliteSource:
         return records
 
     def _page_with_bad_text(self, sql: str, after: int, part: str) -> list[RawRecord]:
-        """The same page read as bytes: rows with text that is not UTF-8 say which column."""
+        """The same page read as bytes: rows with text that is not UTF-8 say which column.
+
+        As bytes, text and BLOBs look alike, so each value's storage class is read too: a BLOB
+        stays bytes (and is refused as such), whatever its neighbours hold."""
         self._db.text_factory = bytes
         try:
             cursor = self._db.execute(sql, (after, PAGE_ROWS))
             names = [description[0] for description in cursor.description][1:]
-            return [self._decoded(part, row[0], names, row[1:]) for row in cursor]
+            rows = cursor.fetchall()
         finally:
             self._db.text_factory = str
+        kinds = ", ".join(f"typeof({quote(name)})" for name in names)
+        blobs = {
+            rowid: [kind == "blob" for kind in found]
+            for rowid, *found in self._db.execute(
+                f"SELECT rowid, {kinds} FROM {quote(part)} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, PAGE_ROWS),
+            )
+        }
+        return [self._decoded(part, row[0], names, row[1:], blobs[row[0]]) for row in rows]
 
     @staticmethod
-    def _decoded(part: str, rowid: int, names: list[str], values: tuple[Any, ...]) -> RawRecord:
+    def _decoded(
+        part: str, rowid: int, names: list[str], values: tuple[Any, ...], blobs: list[bool]
+    ) -> RawRecord:
         data: dict[str, Any] = {}
         problems = []
-        for name, value in zip(names, values, strict=True):
-            if isinstance(value, bytes):
+        for name, value, blob in zip(names, values, blobs, strict=True):
+            if isinstance(value, bytes) and not blob:
                 try:
                     value = value.decode("utf-8")
                 except UnicodeDecodeError as error:

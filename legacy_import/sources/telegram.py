@@ -21,6 +21,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 from typing import IO, Any
 
 import ijson
@@ -56,9 +57,9 @@ class _Author:
     first_rank: int
     raw_id: Any
     name: str | None
-    named: tuple[int, str, int]
+    named: tuple[bool, int, str, int]
     named_at: dict[str, Any]
-    first: tuple[int, str, int]
+    first: tuple[bool, int, str, int]
     first_at: dict[str, Any]
 
 
@@ -133,18 +134,22 @@ class TelegramSource:
                 author = telegram.message_author(message)
             except ValueError:
                 continue
-            seen = (_unix(message), str(message.get("date", "")), entry.rank)
+            # A message whose time cannot be read is rejected on its own; it never gives its
+            # author a first-seen or named-at time while a readable message can.
+            readable = _readable_time(message)
+            when = (_unix(message), str(message.get("date", "")), entry.rank)
+            first, named = (not readable, *when), (readable, *when)
             at: dict[str, Any] = {k: message[k] for k in ("date", "date_unixtime") if k in message}
             name = telegram.author_name(message)
             known = authors.get(author)
             if known is None:
                 raw_id = message.get("from_id", message.get("actor_id"))
-                authors[author] = _Author(entry.rank, raw_id, name, seen, at, seen, at)
+                authors[author] = _Author(entry.rank, raw_id, name, named, at, first, at)
                 continue
-            if name is not None and seen >= known.named:
-                known.name, known.named, known.named_at = name, seen, at
-            if seen < known.first:
-                known.first, known.first_at = seen, at
+            if name is not None and named >= known.named:
+                known.name, known.named, known.named_at = name, named, at
+            if first < known.first:
+                known.first, known.first_at = first, at
         ordered = sorted(authors.items(), key=lambda pair: pair[1].first_rank)
         for position, (author, found) in enumerate(ordered, start=1):
             if position <= after:
@@ -245,6 +250,14 @@ class _AsUtf8:
 
     def read(self, size: int = -1) -> bytes:
         return self._text.read(size).encode("utf-8")
+
+
+def _readable_time(message: dict[str, Any]) -> bool:
+    try:
+        telegram.message_time(message, UTC)
+    except ValueError:
+        return False
+    return True
 
 
 def _unix(message: dict[str, Any]) -> int:

@@ -9,7 +9,6 @@ an object keyed by id whose keys the records carry.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -19,9 +18,9 @@ import ijson
 
 from legacy_import.records import RawRecord, estimated_size
 from legacy_import.sources import Part, SourceError, SourceSpec
+from legacy_import.sources.json_parsers import PYTHON_PARSER, parser_for
 
 SUFFIXES = (".json", ".jsonl")
-PYTHON_PARSER = ijson.get_backend("python")
 BOM = b"\xef\xbb\xbf"
 TOP_LEVEL_KINDS = {
     "string": "a JSON string",
@@ -30,7 +29,6 @@ TOP_LEVEL_KINDS = {
     "null": "JSON null",
     "start_map": "a JSON object",
 }
-SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # A located part's name: the file, this separator, then the path of its records.
 AT = "#"
 
@@ -257,23 +255,19 @@ def _read_at(part: str, path: Path, records: str, after: int) -> Iterator[RawRec
 
 
 def _streamed(path: Path, read: Callable[[BinaryIO, Any], Iterator[Any]]) -> Iterator[Any]:
-    """Values from the fast C parser, or from the pure-Python one where the C parser would
-    lose data: it turns escaped lone surrogates into "?" (so a file with surrogate escapes is
-    read by the Python parser throughout), and it cannot hold an integer beyond 64 bits (at
-    such a number the rest comes from the Python parser, from the value where it stopped)."""
+    """Values from the parser that keeps the file's text (`parser_for`). The C parser also
+    cannot hold an integer beyond 64 bits: at such a number the rest comes from the Python
+    parser, from the value where it stopped."""
+    parser = parser_for(path)
     done = 0
-    if _has_surrogate_escapes(path):
-        with _opened(path) as handle:
-            yield from read(handle, PYTHON_PARSER)
-        return
     with _opened(path) as handle:
         try:
-            for value in read(handle, ijson):
+            for value in read(handle, parser):
                 done += 1
                 yield value
             return
         except ijson.JSONError as error:
-            if "integer overflow" not in str(error):
+            if parser is PYTHON_PARSER or "integer overflow" not in str(error):
                 raise
     with _opened(path) as handle:
         yield from islice(read(handle, PYTHON_PARSER), done, None)
@@ -285,17 +279,6 @@ def _opened(path: Path) -> BinaryIO:
     if handle.read(len(BOM)) != BOM:
         handle.seek(0)
     return handle
-
-
-def _has_surrogate_escapes(path: Path) -> bool:
-    """Whether the file escapes a UTF-16 surrogate (`\\ud83d`): one pass, a chunk at a time."""
-    with path.open("rb") as handle:
-        tail = b""
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            if SURROGATE_ESCAPE.search(tail + chunk):
-                return True
-            tail = chunk[-5:]
-    return False
 
 
 def _size(data: Any) -> int:

@@ -29,6 +29,7 @@ import ijson
 from legacy_import import telegram
 from legacy_import.records import RawRecord, estimated_size
 from legacy_import.sources import Part, SourceError, SourceSpec
+from legacy_import.sources.json_parsers import parser_for
 
 # Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
 CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
@@ -172,7 +173,8 @@ class TelegramSource:
         with self._open() as (raw, handle):
             last_offset = 0
             try:
-                for prefix, event, value in ijson.parse(handle, use_float=True):
+                parser = parser_for(self.spec.path)
+                for prefix, event, value in parser.parse(handle, use_float=True):
                     if depth:
                         if builder is not None:
                             builder.event(event, value)

@@ -290,6 +290,25 @@ def test_without_date_unixtime_the_local_date_is_read_in_the_given_zone_and_the_
     assert "--timezone" in note
 
 
+def test_a_lone_surrogate_in_a_message_is_rejected_not_turned_into_a_question_mark(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    messages = [_message(1, "user1", "half an emoji \ud83d"), _message(2, "user1", "ok 😀")]
+    # json.dumps escapes a lone surrogate (and writes the pair of the emoji as an escaped pair).
+    text = json.dumps({"name": "n", "type": "personal_chat", "id": 1, "messages": messages})
+    source = tmp_path / "result.json"
+    source.write_text(text, encoding="ascii")
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    code, out = run(
+        capsys, str(source), "--database-url", url, "--rejects", str(tmp_path / "r.jsonl")
+    )
+    assert code == 1, out
+    assert {number: row[0] for number, row in stored(url, 1).items()} == {2: "ok 😀"}
+    (line,) = rejects(tmp_path / "r.jsonl")
+    assert line["location"] == "result.json chat 1 message 1"
+    assert "lone surrogate" in line["reason"]
+
+
 def test_a_truncated_export_keeps_the_messages_before_the_cut(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

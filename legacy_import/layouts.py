@@ -102,7 +102,8 @@ class Layout:
         feeding = sum(1 for other in self.tables if other.target == rule.target)
         if feeding == 1:
             return rule.target
-        return f"{rule.target}:{rule.name or self.tables.index(rule)}"
+        position = next(i for i, other in enumerate(self.tables) if other is rule)
+        return f"{rule.target}:{rule.name or position}"
 
     def readings(self, parts: list[Part], locate: Callable[[TableRule], Part]) -> list[Reading]:
         """Every (part, rule) pair this layout reads, in the order tables must be loaded.

@@ -276,9 +276,8 @@ async def _run_reading(
         counts.existing += outcome.existing
         counts.rejected += len(outcome.rejects)
         counts.skipped += outcome.skipped
-        result.rejected_this_run += len(outcome.rejects)
         progress.advance(rows=batch.read, size=batch.size)
-        if config.max_rejects is not None and result.rejected_this_run > config.max_rejects:
+        if config.max_rejects is not None and result.totals.rejected > config.max_rejects:
             raise TooManyRejectsError(
                 f"more than {config.max_rejects} records were rejected "
                 "(--max-rejects); what was committed stays, and running the same "

@@ -30,7 +30,6 @@ class RunResult:
     stopped: str | None = None
     rejects_file: str | None = None
     rejects_total: int = 0
-    rejected_this_run: int = 0
     duration_s: float = 0.0
 
     def counts(self, table: str) -> TableCounts:

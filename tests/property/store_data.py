@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hypothesis import assume
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from sqlalchemy import UniqueConstraint, text
 
@@ -18,6 +18,12 @@ from tests.property.strategies import records
 # Table → the unit of work's repository for it (memory_categories is filed through memories).
 REPOSITORIES = {name: name for name in targets() if name != "memory_categories"}
 DRAWS_FOR_A_NEW_KEY = 5
+# Settings of properties whose every example runs whole imports: a third of the profile's
+# examples (at least 5), and no health check for the database fixture shared by examples.
+WHOLE_IMPORTS = settings(
+    max_examples=max(settings().max_examples // 3, 5),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 NEWEST_FIRST = [table.name for table in reversed(metadata.sorted_tables)]
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from legacy_import.cli import main
 from sqlmodel_store import Store, StoreSettings
-from tests.property.store_data import REPOSITORIES, add, emptied, empty
+from tests.property.store_data import REPOSITORIES, WHOLE_IMPORTS, add, emptied, empty
 
 TABLE_LISTS = st.lists(st.sampled_from(sorted(REPOSITORIES)), min_size=1, max_size=6)
 
@@ -29,16 +29,20 @@ async def _fill(url: str, tables: list[str], data: st.DataObject) -> None:
             await uow.commit()
 
 
+def _import(source: Path, url: str) -> None:
+    """`run` the dump into the store: everything must arrive."""
+    rejects = source.parent / "rejects.jsonl"
+    code = main(["run", str(source), "--database-url", url, "--no-progress", "--workers", "0",
+                 "--rejects", str(rejects)])  # fmt: skip
+    assert code == 0, rejects.read_text(encoding="utf-8") if rejects.exists() else code
+
+
 def _exported(url: str, out: Path) -> dict[str, bytes]:
     assert main(["export", "--database-url", url, "--out", str(out)]) == 0
     return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
 
 
-# Each example is two exports and two imports: a third of the profile's examples.
-@settings(
-    max_examples=max(settings().max_examples // 3, 5),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@WHOLE_IMPORTS
 @given(tables=TABLE_LISTS, data=st.data())
 def test_export_then_import_then_export_is_byte_identical(
     store_url: str, tables: list[str], data: st.DataObject
@@ -48,13 +52,9 @@ def test_export_then_import_then_export_is_byte_identical(
         first = Path(scratch) / "first"
         before = _exported(store_url, first)
         emptied(store_url)
-        rejects = Path(scratch) / "rejects.jsonl"
-        command = ["run", str(first), "--database-url", store_url, "--no-progress",
-                   "--workers", "0", "--rejects", str(rejects)]  # fmt: skip
-        code = main(command)
-        assert code == 0, rejects.read_text(encoding="utf-8") if rejects.exists() else code
+        _import(first, store_url)
         assert _exported(store_url, Path(scratch) / "second") == before
-        assert main(command) == 0
+        _import(first, store_url)
         assert _exported(store_url, Path(scratch) / "third") == before
 
 
@@ -70,10 +70,7 @@ def _split(exported: Path, into: Path, halves: st.DataObject) -> None:
         (into / f"{path.stem}.jsonl").write_text(lines, encoding="utf-8")
 
 
-@settings(
-    max_examples=max(settings().max_examples // 3, 5),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@WHOLE_IMPORTS
 @given(tables=TABLE_LISTS, data=st.data())
 def test_a_dump_split_across_json_arrays_and_jsonl_imports_whole(
     store_url: str, tables: list[str], data: st.DataObject
@@ -83,8 +80,5 @@ def test_a_dump_split_across_json_arrays_and_jsonl_imports_whole(
         before = _exported(store_url, Path(scratch) / "first")
         _split(Path(scratch) / "first", Path(scratch) / "split", data)
         emptied(store_url)
-        rejects = Path(scratch) / "rejects.jsonl"
-        code = main(["run", str(Path(scratch) / "split"), "--database-url", store_url,
-                     "--no-progress", "--workers", "0", "--rejects", str(rejects)])  # fmt: skip
-        assert code == 0, rejects.read_text(encoding="utf-8") if rejects.exists() else code
+        _import(Path(scratch) / "split", store_url)
         assert _exported(store_url, Path(scratch) / "second") == before

@@ -9,12 +9,12 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from legacy_import.cli import main
 from tests.legacy.helpers import query, rejects
-from tests.property.store_data import emptied
+from tests.property.store_data import WHOLE_IMPORTS, emptied
 from tests.property.strategies import INT64, text
 
 # Each bad value, and the reason the rejects file must give for it.
@@ -48,10 +48,7 @@ def _records(drawn: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[in
     return written, expected
 
 
-@settings(
-    max_examples=max(settings().max_examples // 3, 5),
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@WHOLE_IMPORTS
 @given(drawn=USERS)
 def test_unstorable_values_are_rejected_and_the_rest_arrives(
     store_url: str, drawn: list[dict[str, Any]]

@@ -8,6 +8,7 @@ rejects it with its reason. A file is scanned once for such escapes (valid pairs
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,17 @@ LONE_SURROGATE = re.compile(rb"(?:" + HIGH + rb"(?!" + LOW + rb"))|(?<!" + HIGH 
 # whole pair from its start (the lookahead), so windows overlap by that much.
 ESCAPE, PAIR = 6, 12
 CHUNK = 1 << 20
+
+
+def _lone_surrogates(window: bytes, start: int) -> Iterator[int]:
+    """Where lone surrogate escapes start. Candidates are found with `bytes.find` (fast, and
+    most files have none); only they are tried against the pattern."""
+    for opening in (b"\\ud", b"\\uD"):
+        at = window.find(opening, start)
+        while at >= 0:
+            if LONE_SURROGATE.match(window, at):
+                yield at
+            at = window.find(opening, at + 1)
 
 
 def parser_for(path: Path) -> Any:
@@ -39,8 +51,7 @@ def _has_lone_surrogates(path: Path, size: int, modified: int) -> bool:
             window += chunk
             # Near the end of a window a pair may be cut: those places are searched next time.
             limit = len(window) - PAIR if chunk else len(window)
-            found = LONE_SURROGATE.search(window, start)
-            if found is not None and found.start() < limit:
+            if any(at < limit for at in _lone_surrogates(window, start)):
                 return True
             if not chunk:
                 return False

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 from sqlalchemy import UniqueConstraint, text
 
+from legacy_import.cli import main
 from legacy_import.targets import SCHEMAS, targets
 from sqlmodel_store import Store, StoreSettings
-from sqlmodel_store.models import metadata
+from sqlmodel_store.models import StoreSchema, metadata
 from sqlmodel_store.uow import SqlUnitOfWork
 from tests.property.strategies import records
 
@@ -25,6 +28,19 @@ WHOLE_IMPORTS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 NEWEST_FIRST = [table.name for table in reversed(metadata.sorted_tables)]
+
+# Where generated rows go: (table, validated row) → the row's id.
+Put = Callable[[str, StoreSchema], Awaitable[int]]
+
+
+def through(uow: SqlUnitOfWork) -> Put:
+    """Rows written by the unit of work's repositories."""
+
+    async def put(table: str, created: StoreSchema) -> int:
+        row = await getattr(uow, REPOSITORIES[table]).add(created)
+        return int(row.id)
+
+    return put
 
 
 async def empty(store: Store) -> None:
@@ -49,11 +65,14 @@ def unique_keys(table: str) -> list[tuple[str, ...]]:
         for constraint in found.constraints
         if isinstance(constraint, UniqueConstraint)
     ]
-    return keys + [(column.name,) for column in found.columns if column.unique]
+    keys += [(column.name,) for column in found.columns if column.unique]
+    if "id" not in found.primary_key.columns:
+        keys.append(tuple(column.name for column in found.primary_key.columns))
+    return keys
 
 
 async def add(
-    uow: SqlUnitOfWork,
+    put: Put,
     table: str,
     data: st.DataObject,
     depth: int = 0,
@@ -75,7 +94,7 @@ async def add(
         elif earlier and data.draw(st.booleans()):
             references[column] = data.draw(st.sampled_from(earlier))
         else:
-            references[column], _ = await add(uow, referenced, data, depth + 1, made)
+            references[column], _ = await add(put, referenced, data, depth + 1, made)
     for _ in range(DRAWS_FOR_A_NEW_KEY):
         values = data.draw(records(table, references), label=table)
         created = SCHEMAS[table].model_validate(values)
@@ -87,6 +106,16 @@ async def add(
             break
     assume(not keys & made["keys"])
     made["keys"] |= keys
-    row = await getattr(uow, REPOSITORIES[table]).add(created)
-    made["ids"].setdefault(table, []).append(int(row.id))
-    return int(row.id), created.model_dump()
+    row_id = await put(table, created)
+    made["ids"].setdefault(table, []).append(row_id)
+    return row_id, created.model_dump()
+
+
+def imported(source: Path, url: str, *options: str) -> int:
+    """`run` the source into the store in this process; returns the exit code, which must be
+    0 unless it was interrupted."""
+    rejects = source.parent / "rejects.jsonl"
+    code = main(["run", str(source), "--database-url", url, "--no-progress", "--workers", "0",
+                 "--rejects", str(rejects), *options])  # fmt: skip
+    assert code in (0, 3), rejects.read_text(encoding="utf-8") if rejects.exists() else code
+    return code

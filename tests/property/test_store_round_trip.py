@@ -9,14 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sqlmodel_store import Store, StoreSettings
-from tests.property.store_data import REPOSITORIES, add, empty
+from tests.property.store_data import REPOSITORIES, add, empty, through
 
 
 async def _round_trip(url: str, table: str, data: st.DataObject) -> None:
     async with Store(StoreSettings(database_url=url)) as store:
         await empty(store)
         async with store.unit_of_work() as uow:
-            row_id, sent = await add(uow, table, data)
+            row_id, sent = await add(through(uow), table, data)
             await uow.commit()
         async with store.unit_of_work() as uow:
             stored = await getattr(uow, REPOSITORIES[table]).get(row_id)

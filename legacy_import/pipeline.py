@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from asyncpg.exceptions import ConnectionDoesNotExistError, InterfaceError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -51,6 +53,23 @@ class RunConfig:
     encoding: str | None = None
     workers: int = 1
     mapping: Path | None = None
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """Whether the database connection broke under the import (server restart, terminated
+    backend, network), as opposed to a statement failing on a live connection."""
+    if isinstance(error, sa_exc.DBAPIError):
+        return error.connection_invalidated or isinstance(error, sa_exc.InterfaceError)
+    return isinstance(
+        error,
+        ConnectionDoesNotExistError | InterfaceError | ConnectionError,
+    )
+
+
+def _first_cause(error: BaseException) -> BaseException:
+    while error.__context__ is not None:
+        error = error.__context__
+    return error
 
 
 class TooManyRejectsError(Exception):
@@ -181,20 +200,29 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
     async with _target(config, result) as store, store.engine.connect() as conn:
         source_ids = []
         outer = await conn.begin() if config.dry_run else None
+        lost = False
         try:
             for spec in specs:
                 opened = open_layout(spec, mapping)
                 source_ids.append(await _run_source(conn, opened, config, progress, result))
         except TooManyRejectsError as stop:
             result.stopped = str(stop)
+        except Exception as error:
+            if not _connection_lost(error):
+                raise
+            lost = True
+            raise FatalImportError(
+                f"the database connection was lost mid-import ({_first_cause(error)}); every "
+                "batch committed before it stays: run the same command again to resume"
+            ) from error
         finally:
             progress.stop()
-            if source_ids:
+            if source_ids and not lost:
                 result.rejects_total = await count_rejects(conn, source_ids)
                 if not config.dry_run and result.rejects_total:
                     await write_rejects(conn, source_ids, config.rejects_path)
                     result.rejects_file = str(config.rejects_path)
-            if outer is not None:
+            if outer is not None and not lost:
                 await outer.rollback()
     result.duration_s = time.monotonic() - started
     return result

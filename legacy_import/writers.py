@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection

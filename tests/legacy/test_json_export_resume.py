@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.legacy.helpers import counts, export_tables, kill_after_batches, query, rejects, run
+from tests.legacy.helpers import counts, export_tables, query, rejects, run
 
 
 def test_export_run_export_is_byte_identical(
@@ -100,33 +98,3 @@ def test_a_legacy_id_twice_in_one_file_rejects_the_later_record(
     (line,) = rejects(tmp_path / "r.jsonl")
     assert line["location"] == "users.jsonl line 3"
     assert line["reason"] == "duplicate of users.jsonl line 1 (id=5)"
-
-
-@pytest.mark.parametrize("stop_after", [1, 4])
-def test_resume_after_kill_9_equals_one_clean_run(
-    new_database: Callable[[str], str],
-    legacy_db: Path,
-    tmp_path: Path,
-    stop_after: int,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    killed = new_database("postgres")
-    command = [
-        sys.executable,
-        "-m",
-        "legacy_import",
-        "run",
-        str(legacy_db),
-        "--database-url",
-        killed,
-        "--no-progress",
-        "--batch-size",
-        "50",
-        "--rejects",
-        str(tmp_path / "r.jsonl"),
-    ]
-    kill_after_batches(command, killed, stop_after, 50)
-    assert subprocess.run(command, capture_output=True, check=False).returncode == 0
-    clean = new_database("postgres")
-    assert run(capsys, str(legacy_db), "--database-url", clean)[0] == 0
-    assert export_tables(killed, tmp_path / "killed") == export_tables(clean, tmp_path / "clean")

@@ -11,11 +11,12 @@ import asyncio
 import codecs
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from legacy_import import commands
@@ -32,7 +33,7 @@ from legacy_import.results import show_summary
 from legacy_import.sources import FORMATS, SourceError
 from legacy_import.workers import PreparationError
 from sqlmodel_store import StoreError, StoreSettings
-from sqlmodel_store.settings import mask_passwords
+from sqlmodel_store.settings import invalid_settings, mask_passwords
 
 USAGE, FATAL = 2, 3
 
@@ -43,11 +44,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE, f"{self.prog}: error: {mask_passwords(message)}\n")
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
 
 
 def _zone(text: str) -> str:
@@ -77,10 +81,16 @@ def _parser() -> argparse.ArgumentParser:
         "else the embedded sqlite+aiosqlite:///./store.db.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    # Also after the command (`run SOURCE --debug`); SUPPRESS keeps a --debug given before it.
+    debug = _Parser(add_help=False)
+    debug.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
     commands_ = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands_.add_parser(
         "run",
+        parents=[debug],
         help="import sources into the database (again: safely; after a kill: resumes)",
         description="Import legacy sources. Running it again adds nothing; after a kill it "
         "continues after the last committed batch.",
@@ -110,13 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--batch-size",
-        type=_positive,
+        type=_at_least(1),
         default=5000,
         help="records per batch (default 5000; batches also stop at 8 MB)",
     )
     run.add_argument(
         "--max-rejects",
-        type=int,
+        type=_at_least(0),
         metavar="N",
         help="stop with exit 1 once more than N records were rejected",
     )
@@ -155,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--workers",
-        type=int,
+        type=_at_least(0),
         default=1,
         help="processes preparing batches while this one writes (0: all in this process; "
         "default 1, which measured as fast as 2 on two cores, in two thirds of the memory)",
@@ -163,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = commands_.add_parser(
         "inspect",
+        parents=[debug],
         help="show the detected layout, tables and counts; writes nothing",
         description="Show what a source holds and which built-in layout reads it. With "
         "--mapping, map its first records through the mapping file and show them, with the "
@@ -176,7 +187,9 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--encoding", type=_encoding, help="as for run")
 
     verify = commands_.add_parser(
-        "verify", help="compare a source with the database: counts and content digests"
+        "verify",
+        parents=[debug],
+        help="compare a source with the database: counts and content digests",
     )
     verify.add_argument("source", type=Path, metavar="SOURCE")
     verify.add_argument(
@@ -190,7 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--encoding", type=_encoding, help="as for run")
 
     export = commands_.add_parser(
-        "export", help="write the store as canonical JSONL, one file per table"
+        "export", parents=[debug], help="write the store as canonical JSONL, one file per table"
     )
     export.add_argument(
         "--database-url", help="database to export (default: DATABASE_URL or ./store.db)"
@@ -216,7 +229,7 @@ async def _run(args: argparse.Namespace, console: Console) -> int:
         rejects_path=args.rejects,
         timezone=args.timezone,
         encoding=args.encoding,
-        workers=max(args.workers, 0),
+        workers=args.workers,
         mapping=args.mapping,
     )
     live = console.is_terminal and not args.no_progress
@@ -266,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"error: {mask_passwords(str(error))}", markup=False, highlight=False, soft_wrap=True
         )
         return code
+    except ValidationError as error:
+        errors.print(f"error: {invalid_settings(error)}", markup=False, highlight=False)
+        return USAGE
     except KeyboardInterrupt:
         errors.print("interrupted: committed batches stay; run the same command to resume")
         return FATAL

@@ -57,7 +57,7 @@ def inspect_source(spec: SourceSpec, console: Console, mapping: Layout | None = 
         _show_chats(chats, console)
     if layout is None:
         layouts = [known for known in builtin_layouts() if known.kind == spec.kind]
-        names = "; ".join(f"{known.name}: {known.description}" for known in layouts)
+        names = "; ".join(f"{known.name}: {known.description.rstrip('.')}" for known in layouts)
         Console(stderr=True).print(
             f"error: no known layout matches this {spec.kind} source. Known layouts: {names}. "
             "Describe it in a mapping file and pass --mapping FILE.toml.",

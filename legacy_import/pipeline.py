@@ -198,13 +198,13 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
     mapping = load_layout(config.mapping)
     specs = [detect_source(path, config.fmt, config.encoding, mapping) for path in config.sources]
     async with _target(config, result) as store, store.engine.connect() as conn:
-        source_ids = []
+        source_ids: list[int] = []
         outer = await conn.begin() if config.dry_run else None
         lost = False
         try:
             for spec in specs:
                 opened = open_layout(spec, mapping)
-                source_ids.append(await _run_source(conn, opened, config, progress, result))
+                await _run_source(conn, opened, config, progress, result, source_ids)
         except TooManyRejectsError as stop:
             result.stopped = str(stop)
         except Exception as error:
@@ -247,7 +247,10 @@ async def _run_source(
     config: RunConfig,
     progress: Progress,
     result: RunResult,
-) -> int:
+    registered: list[int],
+) -> None:
+    """Import one source; its id joins `registered` as soon as it has one, so that a run
+    stopped part-way still counts and writes the rejects it committed."""
     source, layout, readings = opened.source, opened.layout, opened.readings
     spec = source.spec
     try:
@@ -263,6 +266,7 @@ async def _run_source(
                 + ", ".join(unread)
             )
         source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
+        registered.append(source_id)
         by_name = {reading.name: reading for reading in readings}
         loader = Loader(
             conn,
@@ -279,7 +283,6 @@ async def _run_source(
                 )
     finally:
         source.close()
-    return source_id
 
 
 async def _run_reading(

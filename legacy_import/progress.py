@@ -7,17 +7,19 @@ import time
 from typing import Protocol, TextIO
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
 from rich.progress import (
     Progress as RichBar,
 )
+from rich.text import Text
 
 
 class Progress(Protocol):
@@ -30,6 +32,26 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
+class _Rows(ProgressColumn):
+    """Rows so far, of the total when the part's row count is known."""
+
+    def render(self, task: Task) -> Text:
+        known = task.total is not None and not task.fields["by_size"]
+        of = f"/{task.total:,.0f}" if known else ""
+        return Text(f"{task.fields['rows']:,}{of} rows")
+
+
+class _Rate(ProgressColumn):
+    """Rows per second; bytes per second while the bar follows the file's size."""
+
+    def render(self, task: Task) -> Text:
+        if task.speed is None:
+            return Text("")
+        if task.fields["by_size"]:
+            return Text(f"{decimal(int(task.speed))}/s")
+        return Text(f"{task.speed:,.0f} rows/s")
+
+
 class RichProgress:
     """Rows, or bytes when only the size is known, of the total; rate and time left."""
 
@@ -37,31 +59,34 @@ class RichProgress:
         self._bar = RichBar(
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("rows"),
+            _Rows(),
             TextColumn("{task.fields[megabytes]:.1f} MB"),
-            TransferSpeedColumn(),
+            _Rate(),
             TimeRemainingColumn(),
             console=console,
             transient=False,
         )
         self._task: TaskID | None = None
         self._bytes = 0
+        self._rows = 0
         self._by_size = False
 
     def start(self, label: str, *, rows: int | None, size: int | None = None) -> None:
         if self._task is None:
             self._bar.start()
-        self._bytes = 0
+        self._bytes = self._rows = 0
         self._by_size = rows is None and size is not None
         total = size if self._by_size else rows
-        self._task = self._bar.add_task(label, total=total, megabytes=0.0)
+        self._task = self._bar.add_task(
+            label, total=total, megabytes=0.0, rows=0, by_size=self._by_size
+        )
 
     def advance(self, *, rows: int, size: int) -> None:
         if self._task is not None:
             self._bytes += size
+            self._rows += rows
             step = size if self._by_size else rows
-            self._bar.update(self._task, advance=step, megabytes=self._bytes / 1e6)
+            self._bar.update(self._task, advance=step, megabytes=self._bytes / 1e6, rows=self._rows)
 
     def stop(self) -> None:
         if self._task is not None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from sqlmodel_store.errors import StoreError
 from sqlmodel_store.migrations import head
-from sqlmodel_store.settings import StoreSettings, mask_passwords
+from sqlmodel_store.settings import StoreSettings, invalid_settings, mask_passwords
 from sqlmodel_store.store import Store
 
 EXIT_OK, EXIT_NOT_AT_HEAD, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
@@ -135,8 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = {"database_url": url} if url else {}
         settings = StoreSettings(**overrides)
     except ValidationError as error:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"error: invalid settings: {reasons}", file=sys.stderr)
+        print(f"error: {invalid_settings(error)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return asyncio.run(_run(settings, args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -50,6 +50,13 @@ _PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]
 def mask_passwords(text: str) -> str:
     """`text` with the password of every URL in it replaced by ***."""
     return _PASSWORD_IN_URL.sub(r"\g<scheme>***@", text)
+
+
+def invalid_settings(error: ValidationError) -> str:
+    """One line naming each invalid setting and why, without the values: a URL holds a
+    password."""
+    reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+    return f"invalid settings: {reasons}"
 
 
 def redact(url: URL | str) -> str:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostgreSQL (found as DEVELOPERS.md says) and SQLite, side by side."""
+"""Shared fixtures: a real PostgreSQL (found as the README says) and SQLite, side by side."""
 
 from __future__ import annotations
 

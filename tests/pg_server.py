@@ -1,6 +1,6 @@
 """Find a PostgreSQL server for the tests, or say exactly why there is none.
 
-Order (DEVELOPERS.md): TEST_DATABASE_URL; the local server at 127.0.0.1:5432; a throwaway
+Order (as the README says): TEST_DATABASE_URL; the local server at 127.0.0.1:5432; a throwaway
 cluster from the initdb/pg_ctl binaries; otherwise no server (the caller skips, or fails when
 STORE_REQUIRE_POSTGRES=1).
 """

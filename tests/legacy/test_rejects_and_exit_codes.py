@@ -103,18 +103,46 @@ def test_max_rejects_stops_and_the_next_run_resumes(
     new_database: Callable[[str], str],
     legacy_db: Path,
     legacy_counts: dict[str, int],
+    tmp_path: Path,
 ) -> None:
     _spoil(legacy_db)
     url = new_database("sqlite")
+    rejects_file = tmp_path / "rejects.jsonl"
     code, out = run(
-        capsys, str(legacy_db), "--database-url", url, "--max-rejects", "0", "--batch-size", "100"
-    )
+        capsys, str(legacy_db), "--database-url", url, "--max-rejects", "0",
+        "--batch-size", "100", "--rejects", str(rejects_file),
+    )  # fmt: skip
     assert code == 1
     assert "--max-rejects" in out
+    assert str(rejects_file) in out
+    assert 0 < len(rejects(rejects_file)) < len(BAD_MESSAGES) + 2
     bad_messages = len(BAD_MESSAGES) + 1
     assert counts(url)["messages"] < legacy_counts["messages"] - bad_messages
-    assert run(capsys, str(legacy_db), "--database-url", url)[0] == 1
+    assert (
+        run(capsys, str(legacy_db), "--database-url", url, "--rejects", str(rejects_file))[0] == 1
+    )
     assert counts(url)["messages"] == legacy_counts["messages"] - bad_messages
+    assert len(rejects(rejects_file)) == bad_messages + 1  # and the memory
+
+
+def test_invalid_settings_exit_2_in_one_line_without_the_password(
+    capsys: pytest.CaptureFixture[str], legacy_db: Path
+) -> None:
+    code, out = run(capsys, str(legacy_db), "--database-url", "mysql://u:s3cret@db/x", "--debug")
+    assert code == 2
+    assert "error: invalid settings: database_url:" in out
+    assert "s3cret" not in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("option", ["--max-rejects", "--workers"])
+def test_negative_counts_are_refused_as_usage_errors(
+    capsys: pytest.CaptureFixture[str], legacy_db: Path, option: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run(capsys, str(legacy_db), option, "-1")
+    assert stopped.value.code == 2
+    assert f"argument {option}: must be at least 0, not -1" in capsys.readouterr().err
 
 
 def test_dry_run_writes_nothing_and_reports_what_would_happen(

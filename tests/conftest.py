@@ -19,6 +19,7 @@ from tests.pg_server import (
     postgres_server,
     run_blocking,
 )
+from tests.unavailable import without
 
 # Hypothesis: `ci` (selected by .ci/run) runs enough examples to matter; `dev`, the default, is
 # quick. Neither has a deadline (database round trips vary), and a failure prints the blob
@@ -32,10 +33,7 @@ TABLES = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
 
 
 def _without_postgres(reason: str) -> None:
-    message = f"PostgreSQL unavailable: {reason}"
-    if os.environ.get("STORE_REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"{message} (STORE_REQUIRE_POSTGRES=1 forbids skipping)", pytrace=False)
-    pytest.skip(message)
+    without("PostgreSQL", reason, "STORE_REQUIRE_POSTGRES")
 
 
 @pytest.fixture(scope="session")

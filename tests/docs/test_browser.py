@@ -4,7 +4,6 @@ the schema page draws its diagram and asks no other host for anything."""
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import socket
 import socketserver
@@ -20,15 +19,13 @@ import pytest
 
 from tests.docs.diagram import drawn, expected_edges, expected_nodes
 from tests.docs.dom import parse
+from tests.unavailable import without
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 def _without_browser(reason: str) -> NoReturn:
-    message = f"Chromium unavailable: {reason}"
-    if os.environ.get("STORE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{message} (STORE_REQUIRE_BROWSER=1 forbids skipping)", pytrace=False)
-    pytest.skip(message)
+    without("Chromium", reason, "STORE_REQUIRE_BROWSER")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import pytest
 from sqlmodel_store import Store, StoreSettings
 from tests.legacy.generator import generator
 from tests.legacy.helpers import TABLES, export_tables, kill_after_batches, query
+from tests.pg_server import create_database, drop_database, run_blocking
 
 # 1,200 messages in batches of 200: stats, the last part read, is one batch, so its sequence
 # reset is the import's last statement before the final commit.
@@ -51,13 +52,19 @@ def _command(source: Path, url: str, rejects: Path) -> list[str]:
             "--no-progress", "--batch-size", str(BATCH), "--rejects", str(rejects)]  # fmt: skip
 
 
-def _clean_run(
-    new_database: Callable[[str], str], legacy_db: Path, tmp_path: Path
-) -> dict[str, bytes]:
-    clean = new_database("postgres")
-    command = _command(legacy_db, clean, tmp_path / "clean-rejects.jsonl")
-    assert subprocess.run(command, capture_output=True, check=False).returncode == 0
-    return export_tables(clean, tmp_path / "clean")
+@pytest.fixture(scope="module")
+def clean_export(
+    legacy_template: Path, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, bytes]]:
+    """The export of one clean run of the source, the reference every faulted run must equal."""
+    scratch = tmp_path_factory.mktemp("clean")
+    url = run_blocking(create_database(postgres_admin_url))
+    try:
+        command = _command(legacy_template, url, scratch / "rejects.jsonl")
+        assert subprocess.run(command, capture_output=True, check=False).returncode == 0
+        yield export_tables(url, scratch / "export")
+    finally:
+        run_blocking(drop_database(postgres_admin_url, url))
 
 
 def _migrated(url: str) -> str:
@@ -144,22 +151,21 @@ def _kill_held_at(url: str, lock: str, statement: str, command: list[str]) -> in
 
 
 def _rerun_equals_clean(
-    command: list[str],
-    url: str,
-    new_database: Callable[[str], str],
-    legacy_db: Path,
-    tmp_path: Path,
+    command: list[str], url: str, clean_export: dict[str, bytes], tmp_path: Path
 ) -> None:
     rerun = subprocess.run(command, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr
-    assert export_tables(url, tmp_path / "after") == _clean_run(new_database, legacy_db, tmp_path)
+    assert export_tables(url, tmp_path / "after") == clean_export
     for table, key in (("users", "telegram_id"), ("messages", "chat_id, message_id")):
         doubled = f"SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1"
         assert query(url, doubled) == []
 
 
 def test_kill_9_during_the_first_batch_then_run_again_equals_one_clean_run(
-    new_database: Callable[[str], str], legacy_db: Path, tmp_path: Path
+    new_database: Callable[[str], str],
+    legacy_db: Path,
+    clean_export: dict[str, bytes],
+    tmp_path: Path,
 ) -> None:
     url = _migrated(new_database("postgres"))
     command = _command(legacy_db, url, tmp_path / "rejects.jsonl")
@@ -169,33 +175,43 @@ def test_kill_9_during_the_first_batch_then_run_again_equals_one_clean_run(
     )  # fmt: skip
     assert committed == 0
     assert query(url, "SELECT count(*) FROM import_checkpoints") == [(0,)]
-    _rerun_equals_clean(command, url, new_database, legacy_db, tmp_path)
+    _rerun_equals_clean(command, url, clean_export, tmp_path)
 
 
 @pytest.mark.parametrize("batches", [1, 4])
 def test_kill_9_mid_run_then_run_again_equals_one_clean_run(
-    new_database: Callable[[str], str], legacy_db: Path, tmp_path: Path, batches: int
+    new_database: Callable[[str], str],
+    legacy_db: Path,
+    clean_export: dict[str, bytes],
+    tmp_path: Path,
+    batches: int,
 ) -> None:
     url = new_database("postgres")
     command = _command(legacy_db, url, tmp_path / "rejects.jsonl")
     command[command.index("--batch-size") + 1] = "50"
     kill_after_batches(command, url, batches, 50)
-    _rerun_equals_clean(command, url, new_database, legacy_db, tmp_path)
+    _rerun_equals_clean(command, url, clean_export, tmp_path)
 
 
 def test_kill_9_during_the_final_sequence_reset_then_run_again_equals_one_clean_run(
-    new_database: Callable[[str], str], legacy_db: Path, tmp_path: Path
+    new_database: Callable[[str], str],
+    legacy_db: Path,
+    clean_export: dict[str, bytes],
+    tmp_path: Path,
 ) -> None:
     url = _migrated(new_database("postgres"))
     command = _command(legacy_db, url, tmp_path / "rejects.jsonl")
     committed = _kill_held_at(url, f"ALTER SEQUENCE {LAST_TABLE}_id_seq CACHE 1", "setval", command)
     assert committed > 0
     assert query(url, f"SELECT count(*) FROM {LAST_TABLE}") == [(0,)]
-    _rerun_equals_clean(command, url, new_database, legacy_db, tmp_path)
+    _rerun_equals_clean(command, url, clean_export, tmp_path)
 
 
 def test_a_connection_cut_by_the_server_mid_import_exits_3_and_the_next_run_finishes(
-    new_database: Callable[[str], str], legacy_db: Path, tmp_path: Path
+    new_database: Callable[[str], str],
+    legacy_db: Path,
+    clean_export: dict[str, bytes],
+    tmp_path: Path,
 ) -> None:
     url = _migrated(new_database("postgres"))
     command = _command(legacy_db, url, tmp_path / "rejects.jsonl")
@@ -214,4 +230,4 @@ def test_a_connection_cut_by_the_server_mid_import_exits_3_and_the_next_run_fini
     assert b"connection" in message.lower()
     assert b"run the same command" in message.lower()
     assert query(url, "SELECT count(*) FROM messages") == [(0,)]
-    _rerun_equals_clean(command, url, new_database, legacy_db, tmp_path)
+    _rerun_equals_clean(command, url, clean_export, tmp_path)

@@ -48,10 +48,13 @@ class LegacyFile:
         self._db.executescript(generator.SCHEMA)
         self.written: dict[str, dict[Key, dict[str, Any]]] = {name: {} for name in SCHEMAS}
         self._last_id: dict[str, int] = {}
+        self._known_columns: dict[str, list[str]] = {}
 
     def _columns(self, table: str) -> list[str]:
-        info = self._db.execute(f'PRAGMA table_info("{LEGACY_NAMES.get(table, table)}")')
-        return [row[1] for row in info]
+        if table not in self._known_columns:
+            info = self._db.execute(f'PRAGMA table_info("{LEGACY_NAMES.get(table, table)}")')
+            self._known_columns[table] = [row[1] for row in info]
+        return self._known_columns[table]
 
     async def put(self, table: str, created: StoreSchema) -> int:
         """Write the row with the next id, as AUTOINCREMENT would; a row the legacy schema

@@ -182,16 +182,7 @@ def _read_array(part: str, path: Path, key: str, after: int) -> Iterator[RawReco
             if number > after:
                 yield _record(part, number, _where(path, key, number), data)
     except (ijson.JSONError, UnicodeDecodeError) as error:
-        number += 1
-        yield RawRecord(
-            part,
-            number,
-            _where(path, key, number),
-            {},
-            0,
-            f"the file is not valid JSON from here on ({error}): "
-            f"{number - 1} records before this were read, nothing after it",
-        )
+        yield _broken(part, number + 1, _where(path, key, number + 1), error)
 
 
 def _top_level(path: Path) -> str | None:
@@ -242,16 +233,20 @@ def _read_at(part: str, path: Path, records: str, after: int) -> Iterator[RawRec
                     where = f"{path.name} {records or 'record'}[{number - 1}]"
                     yield RawRecord(part, number, where, data, _size(data))
     except (ijson.JSONError, UnicodeDecodeError) as error:
-        number += 1
-        yield RawRecord(
-            part,
-            number,
-            f"{path.name} record {number}",
-            {},
-            0,
-            f"the file is not valid JSON from here on ({error}): "
-            f"{number - 1} records before this were read, nothing after it",
-        )
+        yield _broken(part, number + 1, f"{path.name} record {number + 1}", error)
+
+
+def _broken(part: str, number: int, where: str, error: Exception) -> RawRecord:
+    """The record where the file stops being JSON: a reject that ends its part."""
+    return RawRecord(
+        part,
+        number,
+        where,
+        {},
+        0,
+        f"the file is not valid JSON from here on ({error}): "
+        f"{number - 1} records before this were read, nothing after it",
+    )
 
 
 def _streamed(path: Path, read: Callable[[BinaryIO, Any], Iterator[Any]]) -> Iterator[Any]:

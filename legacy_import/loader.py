@@ -140,7 +140,14 @@ class Loader:
             match=match,
             keyspace=keyspace,
         )
-        plan.remap(index, {**resolved, **local}, column, referenced, missing, frozenset(local))
+        gone = await _vanished(self._conn, referenced, resolved)
+
+        def reason(value: Any) -> str:
+            if value in gone:
+                return f"{referenced} row {gone[value]} that it was matched to no longer exists"
+            return missing.format(table=referenced, value=value)
+
+        plan.remap(index, {**resolved, **local}, column, reason, frozenset(local))
 
     async def _write(self, plan: Plan) -> int:
         columns, rows = plan.rows_to_write()
@@ -267,6 +274,29 @@ async def resolve_references(
     return {
         value: value for value in result.scalars()
     }, "{table} row {value} does not exist in the store"
+
+
+async def _vanished(
+    conn: AsyncConnection, table_name: str, resolved: dict[Any, int]
+) -> dict[Any, int]:
+    """Drop from `resolved` the references whose row is gone (deleted since it was imported or
+    matched) and lock the rest against deletion until the batch commits (`FOR KEY SHARE`,
+    what a foreign-key check takes). Returns the dropped ones: reference → vanished row id.
+
+    The batch is then safe to write without per-row foreign-key triggers (see the writer)."""
+    if not resolved:
+        return {}
+    table = targets()[table_name].table
+    result = await conn.execute(
+        select(table.c.id)
+        .where(among(conn, table.c.id, set(resolved.values())))
+        .with_for_update(key_share=True)
+    )
+    present = set(result.scalars())
+    gone = {value: row_id for value, row_id in resolved.items() if row_id not in present}
+    for value in gone:
+        del resolved[value]
+    return gone
 
 
 async def store_ids(

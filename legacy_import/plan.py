@@ -92,11 +92,11 @@ class Plan:
         index: int,
         resolved: dict[int, int],
         column: str,
-        table: str,
-        missing: str,
+        missing: Callable[[Any], str],
         local: frozenset[int] = frozenset(),
     ) -> None:
-        """References → store ids, rejecting rows whose reference resolves to nothing.
+        """References → store ids, rejecting rows whose reference resolves to nothing, with
+        the reason `missing` gives for the reference value.
 
         `local` are legacy ids of this batch's own rows: a row pointing at one of them that is
         rejected (now, or down a chain of such rows) is rejected too, or it would be written
@@ -111,15 +111,14 @@ class Plan:
                 if value in local:
                     pointed[i] = value
             else:
-                self.status[i] = f"{column}: " + missing.format(table=table, value=value)
+                self.status[i] = f"{column}: {missing(value)}"
         while pointed:
             gone = {self.legacy_ids[j] for j in self.problems()}
             orphans = [i for i, value in pointed.items() if value in gone]
             if not orphans:
                 return
             for i in orphans:
-                reason = missing.format(table=table, value=pointed.pop(i))
-                self.status[i] = f"{column}: {reason}"
+                self.status[i] = f"{column}: {missing(pointed.pop(i))}"
 
     def rows_to_write(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         pending = self.pending()

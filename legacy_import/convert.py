@@ -41,6 +41,15 @@ def as_is(value: Any, zone: tzinfo = UTC) -> Any:
 
 def timestamp(value: Any, zone: tzinfo = UTC) -> datetime:
     """Text in ISO-like formats, unix seconds or milliseconds; naive times are in `zone`."""
+    if value.__class__ is str and value[4:5] == "-":
+        # The common shape, `2025-10-27 13:47:00.123456`, goes straight to the C parser: a
+        # dash after four characters is never a number.
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, bool):

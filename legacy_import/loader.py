@@ -25,6 +25,9 @@ CHECKPOINTS: Table = ImportCheckpoint.__table__  # type: ignore[attr-defined]
 KEYS: Table = ImportKey.__table__  # type: ignore[attr-defined]
 REJECTS: Table = ImportReject.__table__  # type: ignore[attr-defined]
 
+# At most this many remembered legacy ids per keyspace (a few MB): beyond it, start afresh.
+IMPORTED_KEYS_KEPT = 200_000
+
 # Raw records of a part at the given positions, as JSON text, for rejects found while loading.
 RecordFetcher = Callable[[str, list[int]], dict[int, str]]
 
@@ -61,6 +64,12 @@ class Loader:
         self._fetch = fetch
         self._writer = writer_for(conn)
         self._nested = nested
+        # Legacy id → store id of rows this source imported, per keyspace, as found by earlier
+        # batches: such a pair never changes (a row deleted since is caught by `_vanished`),
+        # so most batches of a large table skip the lookup.
+        self._imported: dict[str, dict[Any, int]] = {
+            keyspace: {} for keyspace in self._keyspaces.values()
+        }
 
     def _insert(self, table: Table) -> Any:
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
@@ -132,14 +141,22 @@ class Loader:
             return
         keyspace = self._keyspaces.get(referenced)
         local = plan.local_ids() if referenced == plan.target.name and match is None else {}
+        wanted = values - set(local)
+        known = self._imported.get(keyspace) if keyspace is not None and match is None else None
+        if known is not None and len(known) > IMPORTED_KEYS_KEPT:
+            known.clear()
+        remembered = {value: known[value] for value in wanted if value in known} if known else {}
         resolved, missing = await resolve_references(
             self._conn,
             self._source_id,
             referenced,
-            values - set(local),
+            wanted - remembered.keys(),
             match=match,
             keyspace=keyspace,
         )
+        if known is not None:
+            known.update(resolved)
+            resolved.update(remembered)
         gone = await _vanished(self._conn, referenced, resolved)
 
         def reason(value: Any) -> str:

@@ -118,24 +118,28 @@ class StoreSchema(SQLModel):
 
     PostgreSQL rejects NUL in text and UTF-8 cannot encode lone surrogates; rejecting them
     here gives one clear validation error instead of a driver error deep inside a batch.
-    One check per record (not a validator per field), one regex over its plain strings,
-    keeps bulk validation fast.
+    One check per record (not a validator per field) keeps bulk validation fast: plain
+    strings are cleared by C-level tests (ASCII text can only hide a NUL), and only a record
+    that fails them, or holds containers, is searched field by field for the reason.
     """
 
     @model_validator(mode="before")
     @classmethod
     def _storable_text(cls, data: Any) -> Any:
         fields = data if isinstance(data, dict) else getattr(data, "__dict__", {})
-        texts = []
-        nested = False
         for value in fields.values():
-            if value.__class__ is str:
-                texts.append(value)
+            kind = value.__class__
+            if kind is str:
+                if "\x00" in value or (not value.isascii() and _UNSTORABLE.search(value)):
+                    break
+            elif kind is int or kind is float or kind is bool or value is None:
+                continue
             elif isinstance(value, str | dict | list | tuple):
-                nested = True
-        if nested or _UNSTORABLE.search("".join(texts)):
-            for name, value in fields.items():
-                problem = _first_problem(value)
-                if problem:
-                    raise ValueError(f"{name} {problem}")
+                break
+        else:
+            return data
+        for name, value in fields.items():
+            problem = _first_problem(value)
+            if problem:
+                raise ValueError(f"{name} {problem}")
         return data

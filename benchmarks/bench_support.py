@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import resource
 import subprocess
 import sys
 from collections.abc import Callable
@@ -98,6 +99,36 @@ def measure(
                 process.wait(sample_every)
         seconds = perf_counter() - start
     return process.returncode, seconds, peak / 1024
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of this process's finished children and everything they waited for (an
+    importer's workers included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU seconds the PostgreSQL servers of this machine have used so far: their living
+    processes plus what exited backends left in their postmaster's account. Differences
+    around a run give the server's share of it; None when no server runs here."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0, False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_bytes()
+        except OSError:
+            continue
+        name, rest = stat.split(b"(", 1)[1].rsplit(b")", 1)
+        if name != b"postgres":
+            continue
+        fields = rest.split()
+        found = True
+        # utime, stime, then cutime, cstime: fields 14-17 of stat, 12-15 after the name.
+        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return total / tick if found else None
 
 
 def tail(path: Path, lines: int = 15) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sqlite3
 import statistics
@@ -36,11 +37,14 @@ from urllib.parse import urlsplit
 import asyncpg  # type: ignore[import-untyped]
 from bench_support import (
     admin_execute,
+    children_cpu_seconds,
     load_script_function,
     measure,
     print_table,
+    server_cpu_seconds,
     tail,
 )
+from validation_floor import validation_floor
 
 CACHE = Path("/tmp/import-bench")
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -59,6 +63,7 @@ class Options:
     keep_files: bool
     seed: int
     workers: int | None
+    floor: bool
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Run:
     seconds: float
     peak_mib: float
     rows_in_target: int
+    client_cpu: float
+    server_cpu: float | None
 
 
 def parse_args() -> Options:
@@ -82,6 +89,12 @@ def parse_args() -> Options:
     parser.add_argument("--seed", type=int, default=1, help="seed for make_legacy_db")
     parser.add_argument(
         "--workers", type=int, help="legacy_import's --workers (default: the tool's own default)"
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time reading and validating every row without a database "
+        "(validation_floor.py) and print the rows/s that bounds any validating import here",
     )
     return Options(**vars(parser.parse_args()))
 
@@ -152,7 +165,13 @@ def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
     asyncio.run(admin_execute(opts.admin_url, drop, f'CREATE DATABASE "{name}"', "CHECKPOINT"))
     try:
         report = work / f"{name}.report.json"
+        client_before, server_before = children_cpu_seconds(), server_cpu_seconds()
         code, seconds, peak = measure(command(tool, legacy, url, report, opts.workers), work / name)
+        client_cpu = children_cpu_seconds() - client_before
+        server_after = server_cpu_seconds()
+        server_cpu = (
+            None if server_before is None or server_after is None else server_after - server_before
+        )
         if code != 0:
             print(f"{tool} round {k} failed: exit status {code}; stderr tail:")
             print(tail(work / f"{name}.err") or "(empty)")
@@ -160,7 +179,7 @@ def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
         print(
             f"{tool} round {k}: {seconds:.1f} s, exit {code}, {rows:,} rows in {name}", flush=True
         )
-        return Run(k, tool, code, seconds, peak, rows)
+        return Run(k, tool, code, seconds, peak, rows, client_cpu, server_cpu)
     finally:
         if not opts.keep_files:
             asyncio.run(admin_execute(opts.admin_url, drop))
@@ -173,10 +192,35 @@ def print_runs(runs: list[Run], total: int) -> None:
         in_target = f"{run.rows_in_target:,}" + (f" ({lost:,} missing)" if lost else "")
         rate = f"{total / run.seconds:,.0f}" if run.exit_code == 0 else "-"  # failed: no speed
         timing = f"{run.seconds:.1f}", rate, f"{run.peak_mib:,.0f}"
-        rows.append([str(run.round), run.tool, str(run.exit_code), *timing, in_target])
-    header = ["round", "tool", "exit", "seconds", "rows/s", "peak RSS MiB", "rows in target"]
+        server = "-" if run.server_cpu is None else f"{run.server_cpu:.1f}"
+        cpu = f"{run.client_cpu:.1f}", server
+        rows.append([str(run.round), run.tool, str(run.exit_code), *timing, *cpu, in_target])
+    header = ["round", "tool", "exit", "seconds", "rows/s", "peak RSS MiB"]
+    header += ["tool CPU s", "server CPU s", "rows in target"]
     print()
     print_table(header, rows, text_columns=2)
+
+
+def print_floor(legacy: Path, runs: list[Run], total: int) -> None:
+    """The bound on any import that validates every record, on this machine's cores: the
+    validation floor plus the least server CPU a legacy_import run needed, over the cores."""
+    floor = validation_floor(legacy)
+    print()
+    print(
+        f"Validation floor: reading {floor.read_s:.1f} s + validating {floor.validate_s:.1f} s"
+        f" = {floor.seconds:.1f} CPU-seconds ({floor.seconds / floor.rows * 1e6:.1f} µs a row)"
+    )
+    cores = os.cpu_count() or 1
+    served = [r.server_cpu for r in runs if r.tool == "legacy_import" and r.server_cpu]
+    server = min(served, default=0.0)
+    bound = total / ((floor.seconds + server) / cores)
+    print(
+        f"With the server's {server:.1f} CPU-seconds (least of the legacy_import runs), on"
+        f" {cores} cores: no validating import can pass {bound:,.0f} rows/s here"
+    )
+    pgloader = [total / r.seconds for r in runs if r.tool == "pgloader" and r.exit_code == 0]
+    if pgloader:
+        print(f"That bound / pgloader's median rows/s: {bound / statistics.median(pgloader):.2f}")
 
 
 def print_medians(runs: list[Run], total: int) -> None:
@@ -216,6 +260,8 @@ def main() -> None:
         runs = [run_tool(tool, k, legacy, opts, work) for k in rounds for tool in tools]
         print_runs(runs, total)
         print_medians(runs, total)
+        if opts.floor:
+            print_floor(legacy, runs, total)
     finally:
         if opts.keep_files:
             print(f"Logs and reports kept in {work}")

@@ -13,7 +13,7 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from itertools import count
 from pathlib import Path
@@ -46,17 +46,23 @@ async def admin_execute(admin_url: str, *statements: str) -> None:
         await connection.close()
 
 
-def process_children() -> dict[int, list[int]]:
-    """Parent pid → child pids, from /proc/<pid>/stat (field 4, after the parenthesised name)."""
-    children: dict[int, list[int]] = {}
+def _process_stats() -> Iterator[tuple[int, bytes, list[bytes]]]:
+    """Pid, command name and the fields after the name of /proc/<pid>/stat, per process."""
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
                 stat = Path(entry.path, "stat").read_bytes()
             except OSError:  # exited since the listing
                 continue
-            parent = int(stat.rsplit(b")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
+            name, rest = stat.split(b"(", 1)[1].rsplit(b")", 1)
+            yield int(entry.name), name, rest.split()
+
+
+def process_children() -> dict[int, list[int]]:
+    """Parent pid → child pids (field 4 of stat, the second after the name)."""
+    children: dict[int, list[int]] = {}
+    for pid, _, fields in _process_stats():
+        children.setdefault(int(fields[1]), []).append(pid)
     return children
 
 
@@ -112,23 +118,13 @@ def server_cpu_seconds() -> float | None:
     """CPU seconds the PostgreSQL servers of this machine have used so far: their living
     processes plus what exited backends left in their postmaster's account. Differences
     around a run give the server's share of it; None when no server runs here."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total, found = 0, False
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_bytes()
-        except OSError:
-            continue
-        name, rest = stat.split(b"(", 1)[1].rsplit(b")", 1)
-        if name != b"postgres":
-            continue
-        fields = rest.split()
-        found = True
-        # utime, stime, then cutime, cstime: fields 14-17 of stat, 12-15 after the name.
-        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    return total / tick if found else None
+    # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the name.
+    ticks = [
+        sum(int(field) for field in fields[11:15])
+        for _, name, fields in _process_stats()
+        if name == b"postgres"
+    ]
+    return sum(ticks) / os.sysconf("SC_CLK_TCK") if ticks else None
 
 
 def tail(path: Path, lines: int = 15) -> str:

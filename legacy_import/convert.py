@@ -41,28 +41,33 @@ def as_is(value: Any, zone: tzinfo = UTC) -> Any:
 
 def timestamp(value: Any, zone: tzinfo = UTC) -> datetime:
     """Text in ISO-like formats, unix seconds or milliseconds; naive times are in `zone`."""
-    if value.__class__ is str and value[4:5] == "-":
-        # The common shape, `2025-10-27 13:47:00.123456`, goes straight to the C parser: a
-        # dash after four characters is never a number.
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a timestamp")
-    elif isinstance(value, int | float):
-        moment = _from_unix(value)
-    elif isinstance(value, str):
-        moment = _from_text(value.strip())
-    else:
-        raise ValueError(f"{value!r} is not a timestamp")
+    moment = _common_shape(value) or _any_shape(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+def _common_shape(value: Any) -> datetime | None:
+    """`2025-10-27 13:47:00.123456` and its kin, straight to the C parser: text with a dash
+    after four characters is never a number. None: anything else, for `_any_shape`."""
+    if value.__class__ is not str or value[4:5] != "-":
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _any_shape(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a timestamp")
+    if isinstance(value, int | float):
+        return _from_unix(value)
+    if isinstance(value, str):
+        return _from_text(value.strip())
+    raise ValueError(f"{value!r} is not a timestamp")
 
 
 def unix_seconds(value: Any, zone: tzinfo = UTC) -> datetime:

@@ -8,7 +8,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -139,10 +149,11 @@ class Loader:
         values = {plan.rows[i][index] for i in plan.pending()} - {None}
         if not values:
             return
-        keyspace = self._keyspaces.get(referenced)
+        # A `match` column, when given, is how the reference is read: no keyspace then.
+        keyspace = self._keyspaces.get(referenced) if match is None else None
         local = plan.local_ids() if referenced == plan.target.name and match is None else {}
         wanted = values - set(local)
-        known = self._imported.get(keyspace) if keyspace is not None and match is None else None
+        known = self._imported[keyspace] if keyspace is not None else None
         if known is not None and len(known) > IMPORTED_KEYS_KEPT:
             known.clear()
         remembered = {value: known[value] for value in wanted if value in known} if known else {}
@@ -153,11 +164,13 @@ class Loader:
             wanted - remembered.keys(),
             match=match,
             keyspace=keyspace,
+            lock=True,
         )
         if known is not None:
             known.update(resolved)
             resolved.update(remembered)
-        gone = await _vanished(self._conn, referenced, resolved)
+        # Ids found through the keyspace are not read from the table: check they still exist.
+        gone = await _vanished(self._conn, referenced, resolved) if keyspace is not None else {}
 
         def reason(value: Any) -> str:
             if value in gone:
@@ -272,42 +285,52 @@ async def resolve_references(
     *,
     match: str | None,
     keyspace: str | None,
+    lock: bool = False,
 ) -> tuple[dict[Any, int], str]:
     """Reference values → store ids, and the reason (a format string) for a value not found.
 
     A value is matched on a unique column of the referenced table (`match`), else it is a
     legacy id of records this source imported into that table (`keyspace`), else a store id.
+    With `lock`, rows read from the referenced table are locked as a foreign-key check locks
+    them; ids found through the keyspace are not read from it (see `_vanished`).
     """
     table = targets()[referenced].table
     if match is not None:
         rows = await conn.execute(
-            select(table.c[match], table.c.id).where(among(conn, table.c[match], values))
+            _locked(
+                select(table.c[match], table.c.id).where(among(conn, table.c[match], values)),
+                lock,
+            )
         )
         return {value: row_id for value, row_id in rows}, f"no {{table}} row has {match} {{value}}"
     if keyspace is not None:
         found = await store_ids(conn, source_id, keyspace, values)
         return found, "no {table} record with id {value} was imported from this source"
-    result = await conn.execute(select(table.c.id).where(among(conn, table.c.id, values)))
+    result = await conn.execute(
+        _locked(select(table.c.id).where(among(conn, table.c.id, values)), lock)
+    )
     return {
         value: value for value in result.scalars()
     }, "{table} row {value} does not exist in the store"
 
 
+def _locked(query: Select[Any], lock: bool) -> Select[Any]:
+    """`FOR KEY SHARE` when asked: the rows stay undeletable until the batch commits, which is
+    what a foreign-key check takes, so the batch is safe to write without per-row foreign-key
+    triggers (see the writer)."""
+    return query.with_for_update(key_share=True) if lock else query
+
+
 async def _vanished(
     conn: AsyncConnection, table_name: str, resolved: dict[Any, int]
 ) -> dict[Any, int]:
-    """Drop from `resolved` the references whose row is gone (deleted since it was imported or
-    matched) and lock the rest against deletion until the batch commits (`FOR KEY SHARE`,
-    what a foreign-key check takes). Returns the dropped ones: reference → vanished row id.
-
-    The batch is then safe to write without per-row foreign-key triggers (see the writer)."""
+    """Drop from `resolved` the references whose row is gone (deleted since it was imported)
+    and lock the rest (`_locked`). Returns the dropped ones: reference → vanished row id."""
     if not resolved:
         return {}
     table = targets()[table_name].table
     result = await conn.execute(
-        select(table.c.id)
-        .where(among(conn, table.c.id, set(resolved.values())))
-        .with_for_update(key_share=True)
+        _locked(select(table.c.id).where(among(conn, table.c.id, set(resolved.values()))), True)
     )
     present = set(result.scalars())
     gone = {value: row_id for value, row_id in resolved.items() if row_id not in present}

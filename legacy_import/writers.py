@@ -110,9 +110,11 @@ class PostgresWriter:
 
     async def _references_trusted(self, target: Target) -> bool:
         """Whether this table's direct COPY may skip the per-row foreign-key triggers."""
+        if not target.references:
+            return False
         if target.name not in self._trusted:
             result = await self._conn.execute(_MAY_SKIP_TRIGGERS, {"table": target.name})
-            self._trusted[target.name] = bool(result.scalar()) and bool(target.references)
+            self._trusted[target.name] = bool(result.scalar())
         return self._trusted[target.name]
 
     async def _copy(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

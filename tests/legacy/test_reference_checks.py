@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -67,17 +66,6 @@ def test_a_reference_to_a_row_deleted_since_its_import_is_rejected_with_the_reas
     assert query(url, "SELECT count(*) FROM messages WHERE message_id = 900000002")[0][0] == 1
 
 
-async def _admin(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(False)
-    )
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def test_the_operators_own_triggers_still_fire_during_an_import(
     capsys: pytest.CaptureFixture[str],
     new_database: Callable[[str], str],
@@ -91,15 +79,16 @@ def test_the_operators_own_triggers_still_fire_during_an_import(
             await store.upgrade()
 
     run_blocking(migrate())
-    run_blocking(
-        _admin(
-            url,
-            "CREATE TABLE audit (message_id bigint)",
-            "CREATE FUNCTION audited() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$ BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END $$",
-            "CREATE TRIGGER audit_messages AFTER INSERT ON messages"
-            " FOR EACH ROW EXECUTE FUNCTION audited()",
-        )
+    change(url, "CREATE TABLE audit (message_id bigint)")
+    change(
+        url,
+        "CREATE FUNCTION audited() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END $$",
+    )
+    change(
+        url,
+        "CREATE TRIGGER audit_messages AFTER INSERT ON messages"
+        " FOR EACH ROW EXECUTE FUNCTION audited()",
     )
 
     code, out = run(capsys, str(legacy_db), "--database-url", url)
@@ -112,9 +101,9 @@ def test_the_operators_own_triggers_still_fire_during_an_import(
 def importer_role(postgres_admin_url: str) -> Iterator[str]:
     """A login role that is not a superuser, as an application's database role usually is."""
     role = f"importer_{uuid.uuid4().hex[:8]}"
-    run_blocking(_admin(postgres_admin_url, f"CREATE ROLE {role} LOGIN NOSUPERUSER"))
+    change(postgres_admin_url, f"CREATE ROLE {role} LOGIN NOSUPERUSER")
     yield role
-    run_blocking(_admin(postgres_admin_url, f"DROP ROLE {role}"))
+    change(postgres_admin_url, f"DROP ROLE {role}")
 
 
 def test_a_role_that_is_not_a_superuser_imports_everything(
@@ -126,11 +115,8 @@ def test_a_role_that_is_not_a_superuser_imports_everything(
     legacy_counts: dict[str, int],
 ) -> None:
     owned = new_database("postgres")
-    run_blocking(
-        _admin(
-            postgres_admin_url,
-            f'ALTER DATABASE "{make_url(owned).database}" OWNER TO {importer_role}',
-        )
+    change(
+        postgres_admin_url, f'ALTER DATABASE "{make_url(owned).database}" OWNER TO {importer_role}'
     )
     url = make_url(owned).set(username=importer_role).render_as_string(hide_password=False)
     try:
@@ -138,4 +124,4 @@ def test_a_role_that_is_not_a_superuser_imports_everything(
         assert code == 0, out
         assert counts(url)["messages"] == legacy_counts["messages"]
     finally:
-        run_blocking(_admin(owned, f"REASSIGN OWNED BY {importer_role} TO CURRENT_USER"))
+        change(owned, f"REASSIGN OWNED BY {importer_role} TO CURRENT_USER")

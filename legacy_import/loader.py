@@ -116,8 +116,7 @@ class Loader:
             plan.mark_existing(lambda i: known.get(plan.legacy_ids[i]))  # type: ignore[arg-type]
         if target.mapped and len(target.natural_key) == 1:
             column = target.natural_key[0]
-            index = plan.columns.index(column)
-            values = {plan.rows[i][index] for i in plan.pending()}
+            values = plan.pending_values(column)
             table = target.table
             found: dict[object, int] = {}
             if values:
@@ -125,7 +124,8 @@ class Loader:
                     among(self._conn, table.c[column], values)
                 )
                 found = {key: row_id for key, row_id in await self._conn.execute(query)}
-            plan.mark_existing(lambda i: found.get(plan.rows[i][index]), remember=True)
+            keys = plan.column(column)
+            plan.mark_existing(lambda i: found.get(keys[i]), remember=True)
 
     async def _assign_ids(self, plan: Plan, keep: bool) -> None:
         """Keep legacy ids that are free; number the rest after the largest id in use."""
@@ -145,8 +145,7 @@ class Loader:
         plan.assign_ids(keep, taken, max([largest, *candidates]))
 
     async def _resolve(self, plan: Plan, column: str, referenced: str, match: str | None) -> None:
-        index = plan.columns.index(column)
-        values = {plan.rows[i][index] for i in plan.pending()} - {None}
+        values = plan.pending_values(column) - {None}
         if not values:
             return
         # A `match` column, when given, is how the reference is read: no keyspace then.
@@ -177,7 +176,7 @@ class Loader:
                 return f"{referenced} row {gone[value]} that it was matched to no longer exists"
             return missing.format(table=referenced, value=value)
 
-        plan.remap(index, {**resolved, **local}, column, reason, frozenset(local))
+        plan.remap(column, {**resolved, **local}, reason, frozenset(local))
 
     async def _write(self, plan: Plan) -> int:
         columns, rows = plan.rows_to_write()

@@ -106,17 +106,16 @@ class RecordMapper:
                 # A legacy reference (even a negative channel id) becomes a store id only when
                 # the loader resolves it; the schema sees a stand-in that is a valid id.
                 references[name], values[name] = reference, 1
-        schema = self._target.schema
-        record = schema.__new__(schema)
+        # A bare object: the instance is only a place for the validated values to land, and
+        # SQLModel's own __new__ would set up private attributes nothing here reads.
+        record = object.__new__(self._target.schema)
         try:
             self._validate(values, self_instance=record)
         except ValidationError as error:
             return self._reject(raw, describe(error))
-        explicit = frozenset(values)
-        validated = record.__dict__
-        row = {name: validated[name] for name in self._target.columns}
+        row: dict[str, Any] = record.__dict__
         row.update(references)
-        return Mapped(raw.position, raw.location, legacy_id, row, explicit)
+        return Mapped(raw.position, raw.location, legacy_id, row, values.keys())
 
     def _reject(self, raw: RawRecord, reason: str) -> Rejected:
         return rejected(raw, reason, part=self._reading)

@@ -2,12 +2,15 @@
 present, which are rejected and why, which id each new row gets, where references point.
 
 The loader asks the database the questions; this module keeps the answers. Pure logic.
+
+Values are kept by column, not by row: at a million rows, checking a key or remapping a
+reference is then one pass in C over a column, and the rows to write are one `zip`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
+from itertools import compress
 from typing import Any
 
 from legacy_import.batches import Batch
@@ -23,17 +26,40 @@ class Plan:
         self.batch = batch
         self.target = target
         self.columns = list(target.columns)
-        self.rows: list[list[Any]] = [list(row) for row in batch.rows]
+        count = len(batch.rows)
+        self.values: list[list[Any]] = (
+            [list(column) for column in zip(*batch.rows, strict=True)]
+            if count
+            else [[] for _ in self.columns]
+        )
         self.legacy_ids = batch.legacy_ids
         self.positions = batch.positions
         self.locations = batch.locations
         # NEW, EXISTING, REMEMBERED, or the reason the record is rejected.
-        self.status = [NEW] * len(self.rows)
-        self.ids: list[int | None] = [None] * len(self.rows)
+        self.status = [NEW] * count
+        self._settled = 0
+        self.ids: list[int | None] = [None] * count
         self.written: set[int] = set()
 
+    def column(self, name: str) -> list[Any]:
+        return self.values[self.columns.index(name)]
+
+    def _settle(self, i: int, status: str) -> None:
+        if self.status[i] == NEW:
+            self._settled += 1
+        self.status[i] = status
+
     def pending(self) -> list[int]:
+        if not self._settled:
+            return list(range(len(self.status)))
         return [i for i, status in enumerate(self.status) if status == NEW]
+
+    def pending_values(self, name: str) -> set[Any]:
+        """The distinct values of a column over the records still to be written."""
+        column = self.column(name)
+        if not self._settled:
+            return set(column)
+        return {column[i] for i in self.pending()}
 
     def pending_legacy_ids(self) -> list[int]:
         return [v for i in self.pending() if (v := self.legacy_ids[i]) is not None]
@@ -41,30 +67,26 @@ class Plan:
     def mark_duplicates(self) -> None:
         """A legacy id or natural key seen twice in one batch: the later record is rejected."""
         if self.target.mapped:
-            legacy_ids = self.legacy_ids
-            self._reject_repeated(["id"], lambda i: (legacy_ids[i],))
+            self._reject_repeated(["id"], list(zip(self.legacy_ids, strict=True)))
         key = self.target.natural_key
         if key:
-            rows = self.rows
-            if len(key) == 1:
-                index = self.columns.index(key[0])
-                self._reject_repeated(key, lambda i: (rows[i][index],))
-            else:
-                # itemgetter of several indexes gives the tuple, at C speed (hot at a million).
-                of_row = itemgetter(*(self.columns.index(column) for column in key))
-                self._reject_repeated(key, lambda i: of_row(rows[i]))
+            keys = list(zip(*(self.column(name) for name in key), strict=True))
+            self._reject_repeated(key, keys)
 
     def _reject_repeated(
-        self, names: list[str] | tuple[str, ...], key_of: Callable[[int], tuple[Any, ...]]
+        self, names: list[str] | tuple[str, ...], keys: list[tuple[Any, ...]]
     ) -> None:
+        """`keys[i]` is record i's key; a key holding a null repeats nothing."""
+        if not self._settled and len(set(keys)) == len(keys):
+            return
         first: dict[tuple[Any, ...], int] = {}
         for i in self.pending():
-            value = key_of(i)
+            value = keys[i]
             if None in value:
                 continue
             if value in first:
                 shown = ", ".join(f"{c}={v!r}" for c, v in zip(names, value, strict=True))
-                self.status[i] = f"duplicate of {self.locations[first[value]]} ({shown})"
+                self._settle(i, f"duplicate of {self.locations[first[value]]} ({shown})")
             else:
                 first[value] = i
 
@@ -73,7 +95,7 @@ class Plan:
         for i in self.pending():
             found = lookup(i)
             if found is not None:
-                self.status[i] = REMEMBERED if remember else EXISTING
+                self._settle(i, REMEMBERED if remember else EXISTING)
                 self.ids[i] = found
 
     def assign_ids(self, keep: bool, taken: set[int], largest: int) -> None:
@@ -97,9 +119,8 @@ class Plan:
 
     def remap(
         self,
-        index: int,
+        name: str,
         resolved: dict[int, int],
-        column: str,
         missing: Callable[[Any], str],
         local: frozenset[int] = frozenset(),
     ) -> None:
@@ -109,31 +130,39 @@ class Plan:
         `local` are legacy ids of this batch's own rows: a row pointing at one of them that is
         rejected (now, or down a chain of such rows) is rejected too, or it would be written
         pointing at a row that never is."""
+        index = self.columns.index(name)
+        values = self.values[index]
+        if not local and self.pending_values(name) - {None} <= resolved.keys():
+            # Every reference resolves: one pass (records already settled are not written).
+            get = resolved.get
+            self.values[index] = [get(value, value) for value in values]
+            return
         pointed: dict[int, int] = {}
         for i in self.pending():
-            value = self.rows[i][index]
+            value = values[i]
             if value is None:
                 continue
             if value in resolved:
-                self.rows[i][index] = resolved[value]
+                values[i] = resolved[value]
                 if value in local:
                     pointed[i] = value
             else:
-                self.status[i] = f"{column}: {missing(value)}"
+                self._settle(i, f"{name}: {missing(value)}")
         while pointed:
             gone = {self.legacy_ids[j] for j in self.problems()}
             orphans = [i for i, value in pointed.items() if value in gone]
             if not orphans:
                 return
             for i in orphans:
-                self.status[i] = f"{column}: {missing(pointed.pop(i))}"
+                self._settle(i, f"{name}: {missing(pointed.pop(i))}")
 
     def rows_to_write(self) -> tuple[list[str], list[tuple[Any, ...]]]:
-        pending, rows = self.pending(), self.rows
-        if self.target.has_id:
-            ids = self.ids
-            return ["id", *self.columns], [(ids[i], *rows[i]) for i in pending]
-        return self.columns, [tuple(rows[i]) for i in pending]
+        columns = ["id", *self.columns] if self.target.has_id else self.columns
+        values = [self.ids, *self.values] if self.target.has_id else self.values
+        rows = zip(*values, strict=True)
+        if not self._settled:
+            return columns, list(rows)
+        return columns, list(compress(rows, [status == NEW for status in self.status]))
 
     def mark_conflicts(self, inserted: set[int]) -> None:
         """New rows the database skipped: they clash with a row on another unique key."""
@@ -141,7 +170,7 @@ class Plan:
             if self.ids[i] in inserted:
                 self.written.add(i)
             else:
-                self.status[i] = "conflicts with an existing row on a unique key"
+                self._settle(i, "conflicts with an existing row on a unique key")
 
     def problems(self) -> dict[int, str]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +48,7 @@ class Mapped:
     location: str
     legacy_id: int | None
     values: dict[str, Any]
-    explicit: frozenset[str] = field(default_factory=frozenset)
+    explicit: AbstractSet[str] = field(default_factory=frozenset)
 
 
 def record_text(data: Any) -> str:

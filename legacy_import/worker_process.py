@@ -4,7 +4,9 @@ descriptors of its ends of the two pipes (see `legacy_import.workers`)."""
 import sys
 from multiprocessing.connection import Connection
 
+from legacy_import.collector import tune_for_bulk_work
 from legacy_import.workers import work
 
 if __name__ == "__main__":
+    tune_for_bulk_work()
     work(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

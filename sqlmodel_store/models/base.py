@@ -83,6 +83,8 @@ def server_default(value: int | float | str) -> dict[str, Any]:
 
 # PostgreSQL text cannot hold NUL, and UTF-8 cannot encode a lone surrogate.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Values that hold no text: one set lookup clears them (a record has several).
+_SCALARS = frozenset({int, float, bool, type(None), datetime})
 
 
 def _text_problem(value: str) -> str | None:
@@ -132,7 +134,7 @@ class StoreSchema(SQLModel):
             if kind is str:
                 if "\x00" in value or (not value.isascii() and _UNSTORABLE.search(value)):
                     break
-            elif kind is int or kind is float or kind is bool or value is None:
+            elif kind in _SCALARS:
                 continue
             elif isinstance(value, str | dict | list | tuple):
                 break

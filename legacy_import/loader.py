@@ -305,12 +305,16 @@ async def resolve_references(
     if keyspace is not None:
         found = await store_ids(conn, source_id, keyspace, values)
         return found, "no {table} record with id {value} was imported from this source"
+    present = await _existing_ids(conn, table, values, lock)
+    return {value: value for value in present}, "{table} row {value} does not exist in the store"
+
+
+async def _existing_ids(conn: AsyncConnection, table: Table, ids: set[Any], lock: bool) -> set[int]:
+    """Which of `ids` are rows of `table`; with `lock`, those rows are locked (`_locked`)."""
     result = await conn.execute(
-        _locked(select(table.c.id).where(among(conn, table.c.id, values)), lock)
+        _locked(select(table.c.id).where(among(conn, table.c.id, ids)), lock)
     )
-    return {
-        value: value for value in result.scalars()
-    }, "{table} row {value} does not exist in the store"
+    return set(result.scalars())
 
 
 def _locked(query: Select[Any], lock: bool) -> Select[Any]:
@@ -327,11 +331,7 @@ async def _vanished(
     and lock the rest (`_locked`). Returns the dropped ones: reference → vanished row id."""
     if not resolved:
         return {}
-    table = targets()[table_name].table
-    result = await conn.execute(
-        _locked(select(table.c.id).where(among(conn, table.c.id, set(resolved.values()))), True)
-    )
-    present = set(result.scalars())
+    present = await _existing_ids(conn, targets()[table_name].table, set(resolved.values()), True)
     gone = {value: row_id for value, row_id in resolved.items() if row_id not in present}
     for value in gone:
         del resolved[value]

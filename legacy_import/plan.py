@@ -67,7 +67,7 @@ class Plan:
     def mark_duplicates(self) -> None:
         """A legacy id or natural key seen twice in one batch: the later record is rejected."""
         if self.target.mapped:
-            self._reject_repeated(["id"], list(zip(self.legacy_ids, strict=True)))
+            self._reject_repeated(["id"], [(legacy,) for legacy in self.legacy_ids])
         key = self.target.natural_key
         if key:
             keys = list(zip(*(self.column(name) for name in key), strict=True))

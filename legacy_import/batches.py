@@ -1,8 +1,7 @@
 """Cutting a part's records into batches, and preparing the batches a worker owns.
 
-Every worker reads the whole part and cuts it at the same places (rows or bytes reached), so
-batch `k` is prepared by worker `k % workers` without any coordination; the loader takes them
-back in order. Preparing (mapping and validating) is where the CPU goes, hence the split.
+Preparing (mapping and validating) is where the CPU goes, hence the split between workers;
+the loader takes the batches back in order.
 """
 
 from __future__ import annotations
@@ -10,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from legacy_import.layouts import TableRule
 from legacy_import.mapping import RecordMapper
-from legacy_import.records import Mapped, RawRecord, Rejected
-from legacy_import.sources import Source
+from legacy_import.records import Mapped, RawRecord, Rejected, RowPage
+from legacy_import.sources import PagedSource, Source
 from legacy_import.targets import targets
+
+# Raw records taken from a source at a time: few enough to hold, many enough to loop in C.
+PAGE_RECORDS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +61,42 @@ class Batch:
         self.locations.append(outcome.location)
 
 
-def chunks(records: Iterator[RawRecord], limits: Limits) -> Iterator[tuple[int, RawRecord]]:
-    """Each record with the index of its batch: a batch ends when it reaches its row or byte
-    limit. Records pass through one at a time, so skipping another worker's batch holds nothing.
+class Cutter:
+    """Cuts a part's records into batches and keeps those that belong to one worker.
+
+    A batch ends when it reaches its row or byte limit. Every worker reads the whole part and
+    cuts it at the same places, so batch `k` belongs to worker `k % workers` without any
+    coordination, and skipping another worker's batch holds nothing. A batch is `ready` once
+    a record past its end arrives, or at the end (`last`).
     """
-    index = rows = size = 0
-    for record in records:
-        if rows >= limits.rows or size >= limits.bytes:
-            index, rows, size = index + 1, 0, 0
-        rows += 1
-        size += record.size
-        yield index, record
+
+    def __init__(self, reading: str, target: str, limits: Limits, worker: int, workers: int):
+        self._reading, self._target, self._limits = reading, target, limits
+        self._worker, self._workers = worker, workers
+        self._index = self._rows = self._size = 0
+        self._current: Batch | None = None
+        self.ready: list[Batch] = []
+
+    def batch_for(self, position: int, size: int) -> Batch | None:
+        """The batch the next record goes to, counted in it; None: another worker's."""
+        if self._rows >= self._limits.rows or self._size >= self._limits.bytes:
+            self._index, self._rows, self._size = self._index + 1, 0, 0
+        self._rows += 1
+        self._size += size
+        if self._index % self._workers != self._worker:
+            return None
+        batch = self._current
+        if batch is None or batch.index != self._index:
+            if batch is not None:
+                self.ready.append(batch)
+            batch = self._current = Batch(self._reading, self._target, self._index, position)
+        batch.last_position = position
+        batch.read += 1
+        batch.size += size
+        return batch
+
+    def last(self) -> list[Batch]:
+        return [*self.ready, *([] if self._current is None else [self._current])]
 
 
 def mapper_for(
@@ -93,24 +121,38 @@ def prepare(
     workers: int = 1,
 ) -> Iterator[Batch]:
     """The batches of one reading that belong to `worker`, mapped and validated as they are
-    read. Batches carry the reading's name: it keys their checkpoint and rejects."""
+    read. Batches carry the reading's name: it keys their checkpoint and rejects.
+
+    A source that reads plain rows (`pages`) hands them to the mapper as they are, when the
+    rule reads nothing but plain columns: no raw record is built for a row that maps."""
     mapper = mapper_for(source, part, reading, rule, zone)
     row_of = _row_getter(targets()[rule.target].columns)
-    batch: Batch | None = None
-    for index, raw in chunks(source.read(part, after=after), limits):
-        if index % workers != worker:
-            continue
-        if batch is not None and batch.index != index:
-            yield batch
-            batch = None
-        if batch is None:
-            batch = Batch(reading, rule.target, index, raw.position)
-        batch.last_position = raw.position
-        batch.read += 1
-        batch.size += raw.size
-        batch.add(mapper.map(raw), row_of)
-    if batch is not None:
-        yield batch
+    cutter = Cutter(reading, rule.target, limits, worker, workers)
+    for page in _pages(source, part, after, mapper):
+        if isinstance(page, RowPage):
+            for row in page.rows:
+                if (batch := cutter.batch_for(row[0], row[1])) is not None:
+                    batch.add(mapper.map_row(page, row), row_of)
+        else:
+            for raw in page:
+                if (batch := cutter.batch_for(raw.position, raw.size)) is not None:
+                    batch.add(mapper.map(raw), row_of)
+        yield from cutter.ready
+        cutter.ready.clear()
+    yield from cutter.last()
+
+
+def _pages(
+    source: Source, part: str, after: int, mapper: RecordMapper
+) -> Iterator[RowPage | list[RawRecord]]:
+    """The part's records a page at a time: as plain rows when both the source and the rule
+    allow it, else as raw records."""
+    if isinstance(source, PagedSource) and mapper.reads_plain_columns:
+        yield from source.pages(part, after=after)
+        return
+    records = source.read(part, after=after)
+    while page := list(islice(records, PAGE_RECORDS)):
+        yield page
 
 
 def _row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:

@@ -6,15 +6,17 @@ Validating into a bare instance skips SQLModel's `__init__`, which would validat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
 
 from legacy_import.convert import CONVERSIONS, as_is, timestamp_as
 from legacy_import.layouts import FieldRule, TableRule
-from legacy_import.records import Mapped, RawRecord, Rejected, rejected
+from legacy_import.records import Mapped, RawRecord, Rejected, RowPage, rejected
 from legacy_import.targets import Target
 
 # A field the record does not have: left out, so the schema's default applies.
@@ -22,15 +24,21 @@ MISSING: Any = object()
 
 Getter = Callable[[RawRecord], Any]
 Converter = Callable[[Any, tzinfo], Any]
+# A field as the mapper runs it: target, column, conversion, and the getter (None: the
+# record's plain column, read inline).
+FieldPlan = tuple[str, str, Converter, Getter | None]
 
 
 class RecordMapper:
     """Maps the records of one reading through one table rule.
 
-    `documents` holds the values a rule reads from elsewhere in the file (`document` fields),
-    read once per part by the source. A record whose `skip_if_null` fields come out null
-    (missing, null, or a null word) comes back as None: skipped on purpose, as the mapping
+    `documents` holds the values a rule reads from elsewhere in the part's file (`document`
+    fields), read once per part by the source. A record whose `skip_if_null` fields come out
+    null (missing, null, or a null word) comes back as None: skipped on purpose, as the mapping
     says, neither imported nor rejected.
+
+    Records come as raw records (`map`) or, from a source that reads plain rows, as the rows of
+    a page (`map_row`): the second path reads values by index and builds no record per row.
     """
 
     def __init__(
@@ -47,7 +55,7 @@ class RecordMapper:
         self._reading = reading
         self._validate = target.schema.__pydantic_validator__.validate_python
         documents = documents or {}
-        self._fields: list[tuple[str, str, Converter, Getter | None]] = [
+        self._fields: list[FieldPlan] = [
             (
                 field.target,
                 field.column,
@@ -59,10 +67,15 @@ class RecordMapper:
         self._needs_object = any(field.source in ("column", "path") for field in rule.fields)
         self._skip_if_null = rule.skip_if_null
         self._legacy_id = _getter(rule.legacy_id, documents) if rule.legacy_id else None
+        self._legacy_column = _plain_column(rule.legacy_id) if rule.legacy_id else None
         self._id_name = _described(rule.legacy_id) if rule.legacy_id else ""
         self._nullable = {name for name in target.columns if target.table.c[name].nullable}
         mapped = {field.target for field in rule.fields}
         self._references = [name for name in target.references if name in mapped]
+        self.reads_plain_columns = all(getter is None for *_, getter in self._fields) and (
+            rule.legacy_id is None or self._legacy_column is not None
+        )
+        self._bound: tuple[tuple[str, ...], _RowFields] | None = None
 
     def map(self, raw: RawRecord) -> Mapped | Rejected | None:
         if raw.problem:
@@ -70,16 +83,59 @@ class RecordMapper:
         data = raw.data
         if self._needs_object and data.__class__ is not dict:
             return self._reject(raw, "is not a JSON object, and the mapping reads fields of one")
+        found = [
+            data.get(column, MISSING) if getter is None else getter(raw)
+            for _, column, _, getter in self._fields
+        ]
+        values = self._converted(self._fields, found)
+        if isinstance(values, str):
+            return self._reject(raw, values)
+        legacy = MISSING if self._legacy_id is None else self._legacy_id(raw)
+        outcome = self._complete(values, legacy)
+        if outcome is None:
+            return None
+        if isinstance(outcome, str):
+            return self._reject(raw, outcome)
+        legacy_id, row = outcome
+        return Mapped(raw.position, raw.location, legacy_id, row, values.keys())
+
+    def map_row(self, page: RowPage, row: tuple[Any, ...]) -> Mapped | Rejected | None:
+        """One row of a page (`reads_plain_columns` only): the same outcome as `map` gives
+        for the record `page.record(row)`."""
+        if self._bound is None or self._bound[0] is not page.columns:
+            self._bound = (page.columns, self._bind(page.columns))
+        fields = self._bound[1]
+        values = self._converted(fields.rules, fields.pick(row))
+        if isinstance(values, str):
+            return self._reject(page.record(row), values)
+        legacy = MISSING if fields.legacy_index is None else row[fields.legacy_index]
+        outcome = self._complete(values, legacy)
+        if outcome is None:
+            return None
+        if isinstance(outcome, str):
+            return self._reject(page.record(row), outcome)
+        legacy_id, mapped = outcome
+        return Mapped(row[0], page.location(row), legacy_id, mapped, values.keys())
+
+    def _bind(self, columns: tuple[str, ...]) -> _RowFields:
+        index = {name: i + 2 for i, name in enumerate(columns)}
+        rules = [field for field in self._fields if field[1] in index]
+        picked = [index[column] for _, column, _, _ in rules]
+        pick: Callable[[tuple[Any, ...]], Sequence[Any]]
+        if len(picked) == 1:
+            (only,) = picked
+            pick = lambda row: (row[only],)  # noqa: E731 - itemgetter gives a bare value for one
+        else:
+            pick = itemgetter(*picked) if picked else lambda row: ()
+        legacy_index = index.get(self._legacy_column) if self._legacy_column else None
+        return _RowFields(rules, pick, legacy_index)
+
+    def _converted(self, fields: Sequence[FieldPlan], found: Iterable[Any]) -> dict[str, Any] | str:
+        """The field values, converted (a dict), or why one cannot be (a str)."""
         values: dict[str, Any] = {}
-        for target, column, convert, getter in self._fields:
-            if getter is None:
-                if column not in data:
-                    continue
-                value = data[column]
-            else:
-                value = getter(raw)
-                if value is MISSING:
-                    continue
+        for (target, _, convert, _), value in zip(fields, found, strict=True):
+            if value is MISSING:
+                continue
             if value is None:
                 if target in self._nullable:
                     values[target] = None
@@ -90,19 +146,28 @@ class RecordMapper:
             try:
                 values[target] = convert(value, self._zone)
             except ValueError as error:
-                return self._reject(raw, f"{target}: {error}")
+                return f"{target}: {error}"
+        return values
+
+    def _complete(
+        self, values: dict[str, Any], legacy: Any
+    ) -> tuple[int | None, dict[str, Any]] | str | None:
+        """The legacy id and the validated row; None for a record skipped on purpose, or the
+        reason it is rejected."""
         for name in self._skip_if_null:
             if values.get(name) is None:
                 return None
-        legacy_id = self._read_legacy_id(raw)
-        if isinstance(legacy_id, str):
-            return self._reject(raw, legacy_id)
+        legacy_id: int | None = None
+        if legacy is not None and legacy is not MISSING:
+            legacy_id = _integer(legacy)
+            if legacy_id is None:
+                return f"{self._id_name}: {legacy!r} is not an integer id"
         references: dict[str, int] = {}
         for name in self._references:
             if values.get(name) is not None:
                 reference = _integer(values[name])
                 if reference is None:
-                    return self._reject(raw, f"{name}: {values[name]!r} is not an integer id")
+                    return f"{name}: {values[name]!r} is not an integer id"
                 # A legacy reference (even a negative channel id) becomes a store id only when
                 # the loader resolves it; the schema sees a stand-in that is a valid id.
                 references[name], values[name] = reference, 1
@@ -112,23 +177,24 @@ class RecordMapper:
         try:
             self._validate(values, self_instance=record)
         except ValidationError as error:
-            return self._reject(raw, describe(error))
+            return describe(error)
         row: dict[str, Any] = record.__dict__
         row.update(references)
-        return Mapped(raw.position, raw.location, legacy_id, row, values.keys())
+        return legacy_id, row
 
     def _reject(self, raw: RawRecord, reason: str) -> Rejected:
         return rejected(raw, reason, part=self._reading)
 
-    def _read_legacy_id(self, raw: RawRecord) -> int | str | None:
-        """The record's own id; a string is the reason it is unusable."""
-        if self._legacy_id is None:
-            return None
-        value = self._legacy_id(raw)
-        if value is None or value is MISSING:
-            return None
-        found = _integer(value)
-        return f"{self._id_name}: {value!r} is not an integer id" if found is None else found
+
+@dataclass(frozen=True, slots=True)
+class _RowFields:
+    """A plain-column mapper bound to the columns of a part's rows: the fields it can read
+    (a column the part lacks is left out, as a record without that key would be), how to pick
+    their values from a row, and where the legacy id is."""
+
+    rules: list[FieldPlan]
+    pick: Callable[[tuple[Any, ...]], Sequence[Any]]
+    legacy_index: int | None
 
 
 def _getter(
@@ -193,6 +259,11 @@ def _converter(field: FieldRule) -> Converter:
     if field.format is not None:
         return timestamp_as(field.format)
     return CONVERSIONS[field.convert]
+
+
+def _plain_column(field: FieldRule) -> str | None:
+    """The column a field reads as it is, if that is all it does."""
+    return field.column if field.source == "column" and not field.nulls else None
 
 
 def _described(field: FieldRule) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,29 @@ class RawRecord:
     size: int
     problem: str | None = None
     key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """Records of a part whose records all have the same columns, as plain rows.
+
+    Each row is `(position, size, *values)`, values in the order of `columns`. At a million
+    records, building a `RawRecord` (a dict, a location, a size) for each costs more than
+    mapping it, so a mapper reads the rows as they are and `record()` builds the raw record
+    only when one is needed: for a reject, or for a caller that wants records.
+    """
+
+    part: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    locate: Callable[[str, int], str]
+
+    def location(self, row: tuple[Any, ...]) -> str:
+        return self.locate(self.part, row[0])
+
+    def record(self, row: tuple[Any, ...]) -> RawRecord:
+        data = dict(zip(self.columns, row[2:], strict=True))
+        return RawRecord(self.part, row[0], self.location(row), data, row[1])
 
 
 @dataclass(frozen=True, slots=True)

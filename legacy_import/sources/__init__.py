@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from legacy_import.records import RawRecord
+from legacy_import.records import RawRecord, RowPage
 
 SourceKind = Literal["sqlite", "json", "telegram"]
 FORMATS = ("auto", "sqlite", "json", "telegram")
@@ -61,6 +61,14 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class PagedSource(Source, Protocol):
+    """A source whose parts' records all have the same columns, and that reads them as plain
+    rows a page at a time; a page it cannot read as plain rows comes as raw records."""
+
+    def pages(self, part: str, *, after: int) -> Iterator[RowPage | list[RawRecord]]: ...
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from legacy_import.records import RawRecord, estimated_size
+from legacy_import.records import RawRecord, RowPage
 from legacy_import.sources import SQLITE_HEADER, Part, SourceError, SourceSpec
 
 PAGE_ROWS = 2000
@@ -55,56 +55,64 @@ class SqliteSource:
         ]
         found = []
         for name in names:
-            columns = tuple(
-                column
-                for (column,) in self._db.execute("SELECT name FROM pragma_table_info(?)", (name,))
-            )
+            columns = self._columns(name)
             (rows,) = self._db.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()
             found.append(Part(name, name, columns, rows))
         return found
 
     def read(self, part: str, *, after: int) -> Iterator[RawRecord]:
+        for page in self.pages(part, after=after):
+            if isinstance(page, RowPage):
+                yield from map(page.record, page.rows)
+            else:
+                yield from page
+
+    def pages(self, part: str, *, after: int) -> Iterator[RowPage | list[RawRecord]]:
+        """The part a page at a time, as plain rows; a page holding text that is not UTF-8
+        comes as raw records instead, which say which column.
+
+        SQLite sums each row's size: the bytes of its values as text or BLOB, plus a little
+        per value. Counting numbers by their digits costs it less than telling them apart."""
+        columns = self._columns(part)
+        lengths = "".join(f" + ifnull(length(CAST({quote(name)} AS BLOB)), 0)" for name in columns)
         sql = (
-            f"SELECT rowid AS __rowid__, * FROM {quote(part)} "
+            f"SELECT rowid, {16 * len(columns) + 16}{lengths}, * FROM {quote(part)} "
             "WHERE rowid > ? ORDER BY rowid LIMIT ?"
         )
         last = after
         while True:
             try:
-                page = self._page(part, sql, last)
+                rows = self._db.execute(sql, (last, PAGE_ROWS)).fetchall()
             except sqlite3.OperationalError as error:
                 if "decode" not in str(error):
                     raise
-                page = self._page_with_bad_text(sql, last, part)
-            if not page:
+                records = self._page_with_bad_text(part, columns, sql, last)
+                yield records
+                last = records[-1].position
+                continue
+            if not rows:
                 return
-            yield from page
-            last = page[-1].position
+            yield RowPage(part, columns, rows, location)
+            last = rows[-1][0]
 
-    def _page(self, part: str, sql: str, after: int) -> list[RawRecord]:
-        cursor = self._db.execute(sql, (after, PAGE_ROWS))
-        names = [description[0] for description in cursor.description][1:]
-        records = []
-        for row in cursor:
-            data = dict(zip(names, row[1:], strict=True))
-            records.append(
-                RawRecord(part, row[0], location(part, row[0]), data, estimated_size(data))
-            )
-        return records
+    def _columns(self, part: str) -> tuple[str, ...]:
+        return tuple(
+            name for (name,) in self._db.execute("SELECT name FROM pragma_table_info(?)", (part,))
+        )
 
-    def _page_with_bad_text(self, sql: str, after: int, part: str) -> list[RawRecord]:
+    def _page_with_bad_text(
+        self, part: str, columns: tuple[str, ...], sql: str, after: int
+    ) -> list[RawRecord]:
         """The same page read as bytes: rows with text that is not UTF-8 say which column.
 
         As bytes, text and BLOBs look alike, so each value's storage class is read too: a BLOB
         stays bytes (and is refused as such), whatever its neighbours hold."""
         self._db.text_factory = bytes
         try:
-            cursor = self._db.execute(sql, (after, PAGE_ROWS))
-            names = [description[0] for description in cursor.description][1:]
-            rows = cursor.fetchall()
+            rows = self._db.execute(sql, (after, PAGE_ROWS)).fetchall()
         finally:
             self._db.text_factory = str
-        kinds = ", ".join(f"typeof({quote(name)})" for name in names)
+        kinds = ", ".join(f"typeof({quote(name)})" for name in columns)
         blobs = {
             rowid: [kind == "blob" for kind in found]
             for rowid, *found in self._db.execute(
@@ -112,15 +120,16 @@ class SqliteSource:
                 (after, PAGE_ROWS),
             )
         }
-        return [self._decoded(part, row[0], names, row[1:], blobs[row[0]]) for row in rows]
+        return [self._decoded(part, columns, row, blobs[row[0]]) for row in rows]
 
     @staticmethod
     def _decoded(
-        part: str, rowid: int, names: list[str], values: tuple[Any, ...], blobs: list[bool]
+        part: str, columns: tuple[str, ...], row: tuple[Any, ...], blobs: list[bool]
     ) -> RawRecord:
+        """`row` is `(rowid, size, *values)`, as a `RowPage` holds it."""
         data: dict[str, Any] = {}
         problems = []
-        for name, value, blob in zip(names, values, blobs, strict=True):
+        for name, value, blob in zip(columns, row[2:], blobs, strict=True):
             if isinstance(value, bytes) and not blob:
                 try:
                     value = value.decode("utf-8")
@@ -130,13 +139,9 @@ class SqliteSource:
                     )
                     value = value.decode("utf-8", "backslashreplace")
             data[name] = value
+        rowid = row[0]
         return RawRecord(
-            part,
-            rowid,
-            location(part, rowid),
-            data,
-            estimated_size(data),
-            "; ".join(problems) or None,
+            part, rowid, location(part, rowid), data, row[1], "; ".join(problems) or None
         )
 
     def document_values(

@@ -21,7 +21,7 @@ LEGACY_NAMES = {"memory_categories": "memory_category_association"}
 Key = int | tuple[Any, ...]
 
 
-def _as_written(value: Any) -> Any:
+def as_written(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, datetime):
@@ -72,7 +72,7 @@ class LegacyFile:
             f"VALUES ({', '.join('?' * len(row))})"
         )
         try:
-            self._db.execute(statement, [_as_written(value) for value in row.values()])
+            self._db.execute(statement, [as_written(value) for value in row.values()])
         except sqlite3.IntegrityError:
             reject()
         self.written[table][row_key(table, values, row_id)] = fields

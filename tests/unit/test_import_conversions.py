@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from legacy_import.convert import (
     boolean,
@@ -41,6 +43,27 @@ def test_legacy_timestamp_spellings_mean_the_same_instant(legacy: object) -> Non
 
 def test_naive_text_is_read_in_the_given_zone() -> None:
     assert timestamp("2025-10-27 15:00:00", ZoneInfo("Europe/Moscow")) == NOON
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.one_of(st.none(), st.timezones()),
+    ),
+    sep=st.sampled_from(["T", " "]),
+    timespec=st.sampled_from(["auto", "hours", "minutes", "seconds", "milliseconds"]),
+)
+def test_iso_text_in_utc_means_what_it_means_in_any_zone_without_an_offset(
+    moment: datetime, sep: str, timespec: str
+) -> None:
+    """UTC has its own fast path for ISO text; Etc/GMT, UTC by another name, takes the
+    general one. Both read every ISO spelling as the same instant, in UTC."""
+    legacy = moment.isoformat(sep=sep, timespec=timespec)
+    expected = timestamp(legacy, ZoneInfo("Etc/GMT"))
+    for zone in (UTC, ZoneInfo("UTC")):
+        found = timestamp(legacy, zone)
+        assert (found, found.tzinfo) == (expected, UTC)
 
 
 @pytest.mark.parametrize("bad", ["2025-02-30 10:00:00", "yesterday", True, [1]])

@@ -66,8 +66,8 @@ class Cutter:
 
     A batch ends when it reaches its row or byte limit. Every worker reads the whole part and
     cuts it at the same places, so batch `k` belongs to worker `k % workers` without any
-    coordination, and skipping another worker's batch holds nothing. A batch is `ready` once
-    a record past its end arrives, or at the end (`last`).
+    coordination, and skipping another worker's batch holds nothing. A batch is ready once a
+    record past its end arrives (`take_ready`), or at the end (`finish`).
     """
 
     def __init__(self, reading: str, target: str, limits: Limits, worker: int, workers: int):
@@ -75,7 +75,7 @@ class Cutter:
         self._worker, self._workers = worker, workers
         self._index = self._rows = self._size = 0
         self._current: Batch | None = None
-        self.ready: list[Batch] = []
+        self._ready: list[Batch] = []
 
     def batch_for(self, position: int, size: int) -> Batch | None:
         """The batch the next record goes to, counted in it; None: another worker's."""
@@ -88,15 +88,23 @@ class Cutter:
         batch = self._current
         if batch is None or batch.index != self._index:
             if batch is not None:
-                self.ready.append(batch)
+                self._ready.append(batch)
             batch = self._current = Batch(self._reading, self._target, self._index, position)
         batch.last_position = position
         batch.read += 1
         batch.size += size
         return batch
 
-    def last(self) -> list[Batch]:
-        return [*self.ready, *([] if self._current is None else [self._current])]
+    def take_ready(self) -> list[Batch]:
+        ready, self._ready = self._ready, []
+        return ready
+
+    def finish(self) -> list[Batch]:
+        """Every batch not yet taken, the last one included."""
+        if self._current is not None:
+            self._ready.append(self._current)
+            self._current = None
+        return self.take_ready()
 
 
 def mapper_for(
@@ -137,9 +145,8 @@ def prepare(
             for raw in page:
                 if (batch := cutter.batch_for(raw.position, raw.size)) is not None:
                     batch.add(mapper.map(raw), row_of)
-        yield from cutter.ready
-        cutter.ready.clear()
-    yield from cutter.last()
+        yield from cutter.take_ready()
+    yield from cutter.finish()
 
 
 def _pages(

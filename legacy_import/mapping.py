@@ -87,17 +87,9 @@ class RecordMapper:
             data.get(column, MISSING) if getter is None else getter(raw)
             for _, column, _, getter in self._fields
         ]
-        values = self._converted(self._fields, found)
-        if isinstance(values, str):
-            return self._reject(raw, values)
         legacy = MISSING if self._legacy_id is None else self._legacy_id(raw)
-        outcome = self._complete(values, legacy)
-        if outcome is None:
-            return None
-        if isinstance(outcome, str):
-            return self._reject(raw, outcome)
-        legacy_id, row = outcome
-        return Mapped(raw.position, raw.location, legacy_id, row, values.keys())
+        outcome = self._mapped(self._fields, found, legacy, raw.position, raw.location)
+        return self._reject(raw, outcome) if isinstance(outcome, str) else outcome
 
     def map_row(self, page: RowPage, row: tuple[Any, ...]) -> Mapped | Rejected | None:
         """One row of a page (`reads_plain_columns` only): the same outcome as `map` gives
@@ -105,17 +97,9 @@ class RecordMapper:
         if self._bound is None or self._bound[0] is not page.columns:
             self._bound = (page.columns, self._bind(page.columns))
         fields = self._bound[1]
-        values = self._converted(fields.rules, fields.pick(row))
-        if isinstance(values, str):
-            return self._reject(page.record(row), values)
         legacy = MISSING if fields.legacy_index is None else row[fields.legacy_index]
-        outcome = self._complete(values, legacy)
-        if outcome is None:
-            return None
-        if isinstance(outcome, str):
-            return self._reject(page.record(row), outcome)
-        legacy_id, mapped = outcome
-        return Mapped(row[0], page.location(row), legacy_id, mapped, values.keys())
+        outcome = self._mapped(fields.rules, fields.pick(row), legacy, row[0], page.location(row))
+        return self._reject(page.record(row), outcome) if isinstance(outcome, str) else outcome
 
     def _bind(self, columns: tuple[str, ...]) -> _RowFields:
         index = {name: i + 2 for i, name in enumerate(columns)}
@@ -130,30 +114,19 @@ class RecordMapper:
         legacy_index = index.get(self._legacy_column) if self._legacy_column else None
         return _RowFields(rules, pick, legacy_index)
 
-    def _converted(self, fields: Sequence[FieldPlan], found: Iterable[Any]) -> dict[str, Any] | str:
-        """The field values, converted (a dict), or why one cannot be (a str)."""
-        values: dict[str, Any] = {}
-        for (target, _, convert, _), value in zip(fields, found, strict=True):
-            if value is MISSING:
-                continue
-            if value is None:
-                if target in self._nullable:
-                    values[target] = None
-                continue
-            if convert is as_is and value.__class__ is not bytes:
-                values[target] = value
-                continue
-            try:
-                values[target] = convert(value, self._zone)
-            except ValueError as error:
-                return f"{target}: {error}"
-        return values
-
-    def _complete(
-        self, values: dict[str, Any], legacy: Any
-    ) -> tuple[int | None, dict[str, Any]] | str | None:
-        """The legacy id and the validated row; None for a record skipped on purpose, or the
-        reason it is rejected."""
+    def _mapped(
+        self,
+        fields: Sequence[FieldPlan],
+        found: Iterable[Any],
+        legacy: Any,
+        position: int,
+        location: str,
+    ) -> Mapped | str | None:
+        """What both paths share, from the values found for `fields` and the legacy id as
+        read: the mapped record, None for one skipped on purpose, or why it is rejected."""
+        values = self._converted(fields, found)
+        if isinstance(values, str):
+            return values
         for name in self._skip_if_null:
             if values.get(name) is None:
                 return None
@@ -180,7 +153,26 @@ class RecordMapper:
             return describe(error)
         row: dict[str, Any] = record.__dict__
         row.update(references)
-        return legacy_id, row
+        return Mapped(position, location, legacy_id, row, values.keys())
+
+    def _converted(self, fields: Sequence[FieldPlan], found: Iterable[Any]) -> dict[str, Any] | str:
+        """The field values, converted (a dict), or why one cannot be (a str)."""
+        values: dict[str, Any] = {}
+        for (target, _, convert, _), value in zip(fields, found, strict=True):
+            if value is MISSING:
+                continue
+            if value is None:
+                if target in self._nullable:
+                    values[target] = None
+                continue
+            if convert is as_is and value.__class__ is not bytes:
+                values[target] = value
+                continue
+            try:
+                values[target] = convert(value, self._zone)
+            except ValueError as error:
+                return f"{target}: {error}"
+        return values
 
     def _reject(self, raw: RawRecord, reason: str) -> Rejected:
         return rejected(raw, reason, part=self._reading)

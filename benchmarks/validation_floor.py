@@ -20,12 +20,12 @@ from pathlib import Path
 from time import perf_counter
 from zoneinfo import ZoneInfo
 
-from legacy_import.batches import Limits, prepare
-from legacy_import.collector import tune_for_bulk_work
-from legacy_import.pipeline import open_layout
-from legacy_import.sources import SourceSpec
+from legacy_import.mapping.opened import open_layout
+from legacy_import.mapping.targets import targets
+from legacy_import.prepare.batches import Limits, prepare
+from legacy_import.prepare.collector import tune_for_bulk_work
+from legacy_import.sources.base import SourceSpec
 from legacy_import.sources.sqlite import quote
-from legacy_import.targets import targets
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 import sys
 
 from legacy_import.cli import main
-from legacy_import.collector import tune_for_bulk_work
+from legacy_import.prepare.collector import tune_for_bulk_work
 
 tune_for_bulk_work()
 sys.exit(main())

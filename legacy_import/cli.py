@@ -1,7 +1,7 @@
-"""`python -m legacy_import`: argument parsing into a frozen config, and exit codes.
-
-0 everything imported; 1 some records rejected (or the run stopped early); 2 usage or an
-unknown layout; 3 fatal (database unreachable, schema not at head, source unreadable).
+"""`python -m legacy_import`: argument parsing into a frozen config, and exit codes
+(`legacy_import.errors.ExitCode`): 0 everything imported; 1 some records rejected (or the run
+stopped early); 2 usage or an unknown layout; 3 fatal (database unreachable, schema not at
+head, source unreadable).
 """
 
 from __future__ import annotations
@@ -19,29 +19,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 from rich.console import Console
 
-from legacy_import import commands
-from legacy_import.mapping_file import MappingError
-from legacy_import.pipeline import (
-    FatalImportError,
-    RunConfig,
-    detect_source,
-    load_layout,
-    run_import,
-)
-from legacy_import.progress import LineProgress, Progress, RichProgress
-from legacy_import.results import show_summary
-from legacy_import.sources import FORMATS, SourceError
-from legacy_import.workers import PreparationError
+from legacy_import.commands.export import export
+from legacy_import.commands.inspect import inspect_source
+from legacy_import.commands.verify import verify
+from legacy_import.errors import ExitCode, LegacyImportError, PreparationError
+from legacy_import.mapping.opened import detect_source, load_layout
+from legacy_import.report.progress import LineProgress, Progress, RichProgress
+from legacy_import.report.summary import show_summary
+from legacy_import.run import RunConfig, run_import
+from legacy_import.sources.base import FORMATS
 from sqlmodel_store import StoreError, StoreSettings
 from sqlmodel_store.settings import invalid_settings, mask_passwords
-
-USAGE, FATAL = 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(USAGE, f"{self.prog}: error: {mask_passwords(message)}\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {mask_passwords(message)}\n")
 
 
 def _at_least(minimum: int) -> Callable[[str], int]:
@@ -247,13 +241,13 @@ async def _dispatch(args: argparse.Namespace, console: Console) -> int:
     if args.command == "inspect":
         mapping = load_layout(args.mapping)
         spec = detect_source(args.source, args.format, args.encoding, mapping)
-        return commands.inspect_source(spec, console, mapping)
+        return inspect_source(spec, console, mapping)
     if args.command == "verify":
         mapping = load_layout(args.mapping)
         spec = detect_source(args.source, args.format, args.encoding, mapping)
         settings = _settings(args.database_url)
-        return await commands.verify(spec, settings, args.timezone, console, mapping)
-    return await commands.export(_settings(args.database_url), args.out, console)
+        return await verify(spec, settings, args.timezone, console, mapping)
+    return await export(_settings(args.database_url), args.out, console)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -262,15 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True)
     try:
         return asyncio.run(_dispatch(args, console))
-    except (
-        FatalImportError,
-        MappingError,
-        SourceError,
-        StoreError,
-        PreparationError,
-        OSError,
-    ) as error:
-        code = getattr(error, "code", FATAL)
+    except (LegacyImportError, StoreError, OSError) as error:
+        code = error.code if isinstance(error, LegacyImportError) else ExitCode.FATAL
         if args.debug:
             errors.print(mask_passwords(traceback.format_exc()), markup=False, highlight=False)
             if isinstance(error, PreparationError):
@@ -281,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ValidationError as error:
         errors.print(f"error: {invalid_settings(error)}", markup=False, highlight=False)
-        return USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         errors.print("interrupted: committed batches stay; run the same command to resume")
-        return FATAL
+        return ExitCode.FATAL

@@ -16,9 +16,10 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from legacy_import.records import RawRecord, estimated_size
-from legacy_import.sources import Part, SourceError, SourceSpec
+from legacy_import.errors import SourceError
+from legacy_import.sources.base import Part, SourceSpec
 from legacy_import.sources.json_parsers import PYTHON_PARSER, parser_for
+from legacy_import.sources.records import RawRecord, estimated_size
 
 SUFFIXES = (".json", ".jsonl")
 BOM = b"\xef\xbb\xbf"

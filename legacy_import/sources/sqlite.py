@@ -13,12 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from legacy_import.records import RawRecord, RowPage
-from legacy_import.sources import SQLITE_HEADER, Part, SourceError, SourceSpec
+from legacy_import.errors import SourceError
+from legacy_import.sources.base import Part, SourceSpec
+from legacy_import.sources.records import RawRecord, RowPage
 
 PAGE_ROWS = 2000
 # Tables SQLite or the migration tools keep for themselves: never data to import.
 SYSTEM_TABLES = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "alembic_version")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def quote(identifier: str) -> str:

@@ -26,10 +26,11 @@ from typing import IO, Any
 
 import ijson
 
-from legacy_import import telegram
-from legacy_import.records import RawRecord, estimated_size
-from legacy_import.sources import Part, SourceError, SourceSpec
+from legacy_import.errors import SourceError
+from legacy_import.sources import telegram_rules as telegram
+from legacy_import.sources.base import Part, SourceSpec
 from legacy_import.sources.json_parsers import parser_for
+from legacy_import.sources.records import RawRecord, estimated_size
 
 # Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
 CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, String, Text
+from sqlalchemy import BigInteger, Boolean, String, Table, Text
 from sqlmodel import Field, SQLModel
 
 from sqlmodel_store.models.base import FALSE, created_at_field, updated_at_field
@@ -82,3 +82,11 @@ class ImportReject(SQLModel, table=True):
     location: str = Field(sa_type=Text, description="Where a person finds the record.")
     record: str = Field(sa_type=Text, description="The record as read, as ASCII-escaped JSON.")
     reason: str = Field(sa_type=Text, description="Why it was rejected.")
+
+
+# The tables themselves, typed, for the import's Core statements (SQLModel sets `__table__`
+# on table classes without telling type checkers).
+IMPORT_SOURCES: Table = ImportSource.__table__  # type: ignore[attr-defined]
+IMPORT_CHECKPOINTS: Table = ImportCheckpoint.__table__  # type: ignore[attr-defined]
+IMPORT_KEYS: Table = ImportKey.__table__  # type: ignore[attr-defined]
+IMPORT_REJECTS: Table = ImportReject.__table__  # type: ignore[attr-defined]

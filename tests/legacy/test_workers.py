@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from legacy_import.batches import Limits
-from legacy_import.pipeline import open_layout
-from legacy_import.sources import detect
-from legacy_import.workers import PreparationError, Preparers, Task
+from legacy_import.errors import PreparationError
+from legacy_import.mapping.opened import open_layout
+from legacy_import.prepare.batches import Limits
+from legacy_import.prepare.workers import Preparers, Task
+from legacy_import.sources.detect import detect
 
 
 def _spawned_children() -> list[int]:
@@ -21,7 +22,7 @@ def _spawned_children() -> list[int]:
     return [
         int(pid)
         for pid in children
-        if b"legacy_import.worker_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"legacy_import.prepare.worker_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
     ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import reject
 
-from legacy_import.targets import SCHEMAS, targets
+from legacy_import.mapping.targets import SCHEMAS, targets
 from sqlmodel_store.models import StoreSchema
 from tests.legacy.generator import generator
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import UniqueConstraint, text
 
 from legacy_import.cli import main
-from legacy_import.targets import SCHEMAS, targets
+from legacy_import.mapping.targets import SCHEMAS, targets
 from sqlmodel_store import Store, StoreSettings
 from sqlmodel_store.models import StoreSchema, metadata
 from sqlmodel_store.uow import SqlUnitOfWork

@@ -16,7 +16,7 @@ from annotated_types import Ge, GroupedMetadata, Gt, Le, Lt, MaxLen
 from hypothesis import strategies as st
 from pydantic.fields import FieldInfo
 
-from legacy_import.targets import SCHEMAS
+from legacy_import.mapping.targets import SCHEMAS
 
 INT64 = 2**63 - 1
 LONG_TEXT = 3000

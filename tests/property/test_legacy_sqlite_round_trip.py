@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from legacy_import.loader import Loader
-from legacy_import.targets import SCHEMAS, targets
+from legacy_import.load.loader import Loader
+from legacy_import.mapping.targets import SCHEMAS, targets
 from sqlmodel_store import Store, StoreSettings
 from tests.legacy.helpers import export_tables
 from tests.property.legacy_sqlite import Key, LegacyFile, row_key

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from legacy_import.batches import Batch
-from legacy_import.plan import Plan
-from legacy_import.targets import targets
+from legacy_import.load.plan import Plan
+from legacy_import.mapping.targets import targets
+from legacy_import.prepare.batches import Batch
 
 WHEN = datetime(2025, 10, 27, 13, 47, tzinfo=UTC)
 

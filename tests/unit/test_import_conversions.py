@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from legacy_import.convert import (
+from legacy_import.mapping.conversions import (
     boolean,
     integer,
     json_value,

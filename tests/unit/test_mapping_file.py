@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from legacy_import.layouts import BUILTIN_MAPPINGS, builtin_layouts
-from legacy_import.mapping_file import MappingError, load_mapping, parse_mapping
+from legacy_import.errors import MappingError
+from legacy_import.mapping.builtin import BUILTIN_MAPPINGS, builtin_layouts
+from legacy_import.mapping.mapping_file import load_mapping, parse_mapping
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples" / "mappings"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from legacy_import.mapping import RecordMapper
-from legacy_import.mapping_file import parse_mapping
-from legacy_import.records import Mapped, RawRecord, Rejected
-from legacy_import.targets import targets
+from legacy_import.mapping.mapper import RecordMapper
+from legacy_import.mapping.mapping_file import parse_mapping
+from legacy_import.mapping.outcomes import Mapped, Rejected
+from legacy_import.mapping.targets import targets
+from legacy_import.sources.records import RawRecord
 
 
 def mapper(table: str, *, documents: dict[tuple[str, ...], Any] | None = None) -> RecordMapper:

@@ -8,7 +8,7 @@ import time
 
 from rich.console import Console
 
-from legacy_import.progress import LineProgress, RichProgress
+from legacy_import.report.progress import LineProgress, RichProgress
 
 
 def test_a_part_of_unknown_length_reports_the_share_of_the_file_read() -> None:

@@ -14,12 +14,14 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from legacy_import.layouts import TableRule, builtin_layouts
-from legacy_import.mapping import RecordMapper
-from legacy_import.records import Mapped, Rejected, RowPage
-from legacy_import.sources import SourceSpec
+from legacy_import.mapping.builtin import builtin_layouts
+from legacy_import.mapping.mapper import RecordMapper
+from legacy_import.mapping.outcomes import Mapped, Rejected
+from legacy_import.mapping.rules import TableRule
+from legacy_import.mapping.targets import targets
+from legacy_import.sources.base import SourceSpec
+from legacy_import.sources.records import RowPage
 from legacy_import.sources.sqlite import SqliteSource, location
-from legacy_import.targets import targets
 from tests.property.legacy_sqlite import as_written
 from tests.property.strategies import records
 

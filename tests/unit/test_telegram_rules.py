@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from legacy_import import telegram
+from legacy_import.sources import telegram_rules as telegram
 
 
 @pytest.mark.parametrize(

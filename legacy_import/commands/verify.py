@@ -18,15 +18,17 @@ from rich.table import Table
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from legacy_import.batches import mapper_for
-from legacy_import.canonical import Digest, canonical_json
-from legacy_import.layouts import Layout, Reading, reference_keyspaces
-from legacy_import.loader import SOURCES, resolve_references, store_ids
-from legacy_import.pipeline import FatalImportError, open_layout
-from legacy_import.records import Mapped
-from legacy_import.sources import SourceSpec
-from legacy_import.targets import targets
-from sqlmodel_store import Store
+from legacy_import.commands.canonical import Digest, canonical_json
+from legacy_import.errors import TargetError
+from legacy_import.load.references import resolve_references, store_ids
+from legacy_import.mapping.opened import open_layout
+from legacy_import.mapping.outcomes import Mapped
+from legacy_import.mapping.rules import Layout, Reading, reference_keyspaces
+from legacy_import.mapping.targets import targets
+from legacy_import.prepare.batches import mapper_for
+from legacy_import.sources.base import SourceSpec
+from sqlmodel_store import Store, StoreSettings
+from sqlmodel_store.models.imports import IMPORT_SOURCES as SOURCES
 
 SHOWN_DIFFERENCES = 20
 COMPARED_AT_ONCE = 2000
@@ -55,7 +57,7 @@ async def verify_source(
                 select(SOURCES.c.id).where(SOURCES.c.source_key == opened.key)
             )
             if source_id is None:
-                raise FatalImportError(f"{spec.path} was never imported into this database")
+                raise TargetError(f"{spec.path} was never imported into this database")
             keyspaces = reference_keyspaces(opened.readings)
             for reading in opened.readings:
                 rule = reading.rule
@@ -179,3 +181,18 @@ def _show(checks: dict[str, TableCheck], differences: list[str], console: Consol
     console.print(table)
     for line in differences:
         console.print(line, markup=False)
+
+
+async def verify(
+    spec: SourceSpec,
+    settings: StoreSettings,
+    zone: str,
+    console: Console,
+    mapping: Layout | None = None,
+) -> int:
+    store = Store(settings)
+    try:
+        await store.ensure_at_head()
+        return await verify_source(store, spec, zone, console, mapping)
+    finally:
+        await store.dispose()

@@ -1,15 +1,14 @@
-"""The values that travel between the stages of an import: read → mapped or rejected → loaded."""
+"""What a source reads: a raw record, or a page of plain rows, with where each was found."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
-# RawRecord and Mapped are made once per record: a frozen dataclass's __init__ costs several
+# A RawRecord is made once per record: a frozen dataclass's __init__ costs several
 # times as much, which shows at a million records.
 @dataclass(slots=True)
 class RawRecord:
@@ -53,28 +52,6 @@ class RowPage:
         return RawRecord(self.part, row[0], self.location(row), data, row[1])
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A record that will not be imported, and why."""
-
-    part: str
-    position: int
-    location: str
-    record: str
-    reason: str
-
-
-@dataclass(slots=True)
-class Mapped:
-    """A validated record: its values for the target table, references still legacy ids."""
-
-    position: int
-    location: str
-    legacy_id: int | None
-    values: dict[str, Any]
-    explicit: AbstractSet[str] = field(default_factory=frozenset)
-
-
 def record_text(data: Any) -> str:
     """The record as read, as JSON that any database can store (ASCII, escapes kept)."""
     return json.dumps(data, ensure_ascii=True, default=repr)
@@ -87,9 +64,3 @@ def estimated_size(data: dict[str, Any]) -> int:
         if value.__class__ is str or value.__class__ is bytes:
             size += len(value)
     return size
-
-
-def rejected(raw: RawRecord, reason: str, *, part: str | None = None) -> Rejected:
-    """`part` names the reading when it is not the source's part (a mapping that reads one
-    part twice keeps each reading's rejects apart)."""
-    return Rejected(part or raw.part, raw.position, raw.location, record_text(raw.data), reason)

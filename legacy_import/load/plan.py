@@ -13,8 +13,8 @@ from collections.abc import Callable
 from itertools import compress
 from typing import Any
 
-from legacy_import.batches import Batch
-from legacy_import.targets import Target
+from legacy_import.mapping.targets import Target
+from legacy_import.prepare.batches import Batch
 
 NEW = ""
 EXISTING = "existing"

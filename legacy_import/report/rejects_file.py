@@ -12,8 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from legacy_import.canonical import json_line
-from legacy_import.loader import REJECTS, SOURCES
+from legacy_import.report.json_lines import json_line
+from sqlmodel_store.models.imports import IMPORT_REJECTS as REJECTS
+from sqlmodel_store.models.imports import IMPORT_SOURCES as SOURCES
 
 
 async def write_rejects(conn: AsyncConnection, source_ids: list[int], path: Path) -> int:

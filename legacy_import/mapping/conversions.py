@@ -11,7 +11,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from legacy_import import telegram
+from legacy_import.sources import telegram_rules as telegram
 
 Conversion = Literal[
     "as_is",

@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from legacy_import.convert import CONVERSIONS, as_is, timestamp_as
-from legacy_import.layouts import FieldRule, TableRule
-from legacy_import.records import Mapped, RawRecord, Rejected, RowPage, rejected
-from legacy_import.targets import Target
+from legacy_import.mapping.conversions import CONVERSIONS, as_is, timestamp_as
+from legacy_import.mapping.outcomes import Mapped, Rejected, rejected
+from legacy_import.mapping.rules import FieldRule, TableRule
+from legacy_import.mapping.targets import Target
+from legacy_import.sources.records import RawRecord, RowPage
 
 # A field the record does not have: left out, so the schema's default applies.
 MISSING: Any = object()

@@ -5,8 +5,9 @@ Each worker gets the same task (a part from a position) and prepares every `work
 
 Batches travel through pipes, not queues: a worker blocks in `send` until its batch is taken,
 so at most one finished batch per worker waits in memory. Workers are plain subprocesses of
-`python -m legacy_import.worker_process` holding their ends of the pipes: multiprocessing's spawn
-would also start its resource-tracker process, 12 MiB that nothing here uses.
+`python -m legacy_import.prepare.worker_process` holding their ends of the pipes:
+multiprocessing's spawn would also start its resource-tracker process, 12 MiB that nothing here
+uses.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from legacy_import.batches import Batch, Limits, prepare
-from legacy_import.layouts import TableRule
-from legacy_import.sources import Source, SourceSpec, open_source
+from legacy_import.errors import PreparationError
+from legacy_import.mapping.rules import TableRule
+from legacy_import.prepare.batches import Batch, Limits, prepare
+from legacy_import.sources.base import Source, SourceSpec
+from legacy_import.sources.detect import open_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +52,6 @@ class PartEnd:
 class WorkerFailed:
     message: str
     details: str
-
-
-class PreparationError(Exception):
-    """A worker could not read or prepare the source; `details` holds its traceback."""
-
-    def __init__(self, message: str, details: str) -> None:
-        super().__init__(message)
-        self.details = details
 
 
 def _die_with_parent() -> None:
@@ -106,7 +101,13 @@ def _start(
     task_read, task_write = os.pipe()
     result_read, result_write = os.pipe()
     process = subprocess.Popen(
-        [sys.executable, "-m", "legacy_import.worker_process", str(task_read), str(result_write)],
+        [
+            sys.executable,
+            "-m",
+            "legacy_import.prepare.worker_process",
+            str(task_read),
+            str(result_write),
+        ],
         pass_fds=(task_read, result_write),
     )
     # Only the worker holds these ends now, so its death reads as end of file here.

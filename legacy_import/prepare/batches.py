@@ -13,11 +13,12 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from legacy_import.layouts import TableRule
-from legacy_import.mapping import RecordMapper
-from legacy_import.records import Mapped, RawRecord, Rejected, RowPage
-from legacy_import.sources import PagedSource, Source
-from legacy_import.targets import targets
+from legacy_import.mapping.mapper import RecordMapper
+from legacy_import.mapping.outcomes import Mapped, Rejected
+from legacy_import.mapping.rules import TableRule
+from legacy_import.mapping.targets import targets
+from legacy_import.sources.base import PagedSource, Source
+from legacy_import.sources.records import RawRecord, RowPage
 
 # Raw records taken from a source at a time: few enough to hold, many enough to loop in C.
 PAGE_RECORDS = 1000

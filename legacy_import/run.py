@@ -14,29 +14,20 @@ from pathlib import Path
 from asyncpg.exceptions import ConnectionDoesNotExistError, InterfaceError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from legacy_import.batches import Limits
-from legacy_import.layouts import Layout, Reading, TableRule, detect_layout
-from legacy_import.loader import Checkpoint, Loader, read_checkpoints, register_source
-from legacy_import.mapping_file import load_mapping
-from legacy_import.progress import Progress
-from legacy_import.records import record_text
-from legacy_import.rejects import count_rejects, write_rejects
-from legacy_import.results import RunResult
-from legacy_import.sources import Part, Source, SourceError, SourceSpec, detect, open_source
-from legacy_import.sources.json_dump import JsonSource
-from legacy_import.workers import Preparers, Task
+from legacy_import.errors import ExitCode, LegacyImportError, TargetError
+from legacy_import.load.bookkeeping import read_checkpoints, register_source
+from legacy_import.load.dialect import dialect_of
+from legacy_import.load.loader import Loader
+from legacy_import.mapping.opened import Opened, detect_source, load_layout, open_layout
+from legacy_import.mapping.rules import Reading
+from legacy_import.prepare.batches import Limits
+from legacy_import.prepare.workers import Preparers, Task
+from legacy_import.report.progress import Progress
+from legacy_import.report.rejects_file import count_rejects, write_rejects
+from legacy_import.report.summary import RunResult
 from sqlmodel_store import Store, StoreSettings, migrations
-
-
-class FatalImportError(Exception):
-    """The import cannot go on; the message says what to do. `code` is the exit status."""
-
-    def __init__(self, message: str, code: int = 3) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,81 +63,10 @@ def _first_cause(error: BaseException) -> BaseException:
     return error
 
 
-class TooManyRejectsError(Exception):
-    """More records were rejected than `--max-rejects` allows."""
+class TooManyRejectsError(LegacyImportError):
+    """More records were rejected than `--max-rejects` allows: the run stops, and says so."""
 
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    """A source opened with its layout: what it holds and what the layout reads of it."""
-
-    source: Source
-    layout: Layout
-    parts: list[Part]
-    readings: list[Reading]
-
-    @property
-    def key(self) -> str:
-        """The source's identity in the bookkeeping: a mapping file is part of it."""
-        spec = self.source.spec
-        return spec.key if self.layout.builtin else f"{spec.key}#mapping={self.layout.name}"
-
-    def unread(self) -> list[str]:
-        read = {reading.part.name for reading in self.readings}
-        return [part.name for part in self.parts if part.name not in read]
-
-
-def load_layout(path: Path | None) -> Layout | None:
-    return None if path is None else load_mapping(path)
-
-
-def detect_source(path: Path, fmt: str, encoding: str | None, mapping: Layout | None) -> SourceSpec:
-    """The source's kind from its content; a mapping must read that kind (a Telegram export
-    is JSON too, so a JSON mapping may read one)."""
-    spec = detect(path, fmt, encoding)
-    if mapping is not None and spec.kind == "telegram" and mapping.kind == "json":
-        return SourceSpec("json", spec.path, encoding)
-    return spec
-
-
-def open_layout(spec: SourceSpec, mapping: Layout | None = None) -> Opened:
-    """Open a source with the mapping given, or the built-in layout its content matches."""
-    if mapping is not None and spec.kind != mapping.kind:
-        raise FatalImportError(
-            f"the mapping {mapping.name!r} reads {mapping.kind} sources, but {spec.path} is "
-            f"{spec.kind}; give a {mapping.kind} source, or --format {mapping.kind} if it is one",
-            code=2,
-        )
-    source = open_source(spec)
-    try:
-        needs_parts = mapping is None or any(rule.table for rule in mapping.tables)
-        parts = source.parts() if needs_parts else []
-        layout = mapping or detect_layout(spec.kind, parts)
-        if layout is None:
-            found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
-            raise FatalImportError(
-                f"{spec.path}: no known layout matches what it holds: {found}. "
-                f"Run `python -m legacy_import inspect {spec.path}` to see it in full, and "
-                "describe it in a mapping file (--mapping FILE.toml).",
-                code=2,
-            )
-        try:
-            readings = layout.readings(parts, lambda rule: _locate(source, rule))
-        except LookupError as error:
-            raise FatalImportError(f"{spec.path}: {error.args[0]}", code=2) from None
-    except BaseException:
-        source.close()
-        raise
-    return Opened(source, layout, parts, readings)
-
-
-def _locate(source: Source, rule: TableRule) -> Part:
-    if not isinstance(source, JsonSource):
-        raise LookupError(f"{rule.label}: only JSON sources have files and record paths")
-    try:
-        return source.locate(rule.file, rule.records)
-    except SourceError as error:
-        raise LookupError(str(error)) from None
+    code = ExitCode.REJECTS
 
 
 async def _schema_state(store: Store) -> tuple[str | None, bool]:
@@ -165,7 +85,7 @@ async def prepare_schema(store: Store, revision: str | None, has_tables: bool) -
         await store.upgrade()
         return True
     state = f"at revision {revision}" if revision else "not empty but has no migration revision"
-    raise FatalImportError(
+    raise TargetError(
         f"the target database is {state}, not at head {head}; run "
         "`python -m sqlmodel_store upgrade` with the same DATABASE_URL first "
         "(the import never changes an existing schema by itself)"
@@ -211,7 +131,7 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
             if not _connection_lost(error):
                 raise
             lost = True
-            raise FatalImportError(
+            raise TargetError(
                 f"the database connection was lost mid-import ({_first_cause(error)}); every "
                 "batch committed before it stays: run the same command again to resume"
             ) from error
@@ -229,16 +149,8 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
 
 
 async def _lock(conn: AsyncConnection, key: str) -> None:
-    if conn.dialect.name != "postgresql":
-        return
-    in_run_transaction = conn.in_transaction()
-    locked = await conn.scalar(
-        text("SELECT pg_try_advisory_lock(hashtextextended(:k, 0))"), {"k": key}
-    )
-    if not in_run_transaction:
-        await conn.commit()
-    if not locked:
-        raise FatalImportError(f"another import of {key} is running; wait for it to finish")
+    if not await dialect_of(conn).take_source(conn, key):
+        raise TargetError(f"another import of {key} is running; wait for it to finish")
 
 
 async def _run_source(
@@ -268,13 +180,7 @@ async def _run_source(
         source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
         registered.append(source_id)
         by_name = {reading.name: reading for reading in readings}
-        loader = Loader(
-            conn,
-            source_id,
-            readings=by_name,
-            fetch=lambda name, positions: _fetch(source, by_name[name].part.name, positions),
-            nested=config.dry_run,
-        )
+        loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
         checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
         with Preparers(spec, config.workers) as preparers:
             for reading in readings:
@@ -289,13 +195,13 @@ async def _run_reading(
     reading: Reading,
     preparers: Preparers,
     loader: Loader,
-    checkpoints: dict[str, Checkpoint],
+    checkpoints: dict[str, int],
     config: RunConfig,
     progress: Progress,
     result: RunResult,
 ) -> None:
     part, rule = reading.part, reading.rule
-    after = checkpoints[reading.name].position if reading.name in checkpoints else 0
+    after = checkpoints.get(reading.name, 0)
     counts = result.counts(rule.target)
     progress.start(f"{reading.name} → {rule.target}", rows=part.rows, size=part.size)
     limits = Limits(config.batch_rows, config.batch_bytes)
@@ -315,15 +221,3 @@ async def _run_reading(
                 "command again resumes after it"
             )
     await loader.finish_part(reading.name, rule.target, after)
-
-
-def _fetch(source: Source, part: str, positions: list[int]) -> dict[int, str]:
-    """The raw records at these positions (one pass over the batch's range)."""
-    wanted = set(positions)
-    found: dict[int, str] = {}
-    for raw in source.read(part, after=min(positions) - 1):
-        if raw.position in wanted:
-            found[raw.position] = record_text(raw.data)
-        if raw.position >= max(positions):
-            break
-    return found

@@ -1,30 +1,28 @@
-"""`inspect`, `verify` and `export`: the commands that read but never import."""
+"""`inspect`: what a source holds, which layout reads it, and (with a mapping) a preview of
+its first records mapped, with the reason for each rejection. Writes nothing."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from legacy_import import telegram
-from legacy_import.batches import mapper_for
-from legacy_import.canonical import canonical_json, plain
-from legacy_import.layouts import Layout, builtin_layouts, detect_layout
-from legacy_import.pipeline import open_layout
-from legacy_import.records import Mapped, Rejected
-from legacy_import.sources import SourceSpec, open_source
+from legacy_import.commands.canonical import plain
+from legacy_import.mapping.builtin import builtin_layouts, detect_layout
+from legacy_import.mapping.opened import open_layout
+from legacy_import.mapping.outcomes import Mapped, Rejected
+from legacy_import.mapping.rules import Layout
+from legacy_import.mapping.targets import targets
+from legacy_import.prepare.batches import mapper_for
+from legacy_import.sources import telegram_rules as telegram
+from legacy_import.sources.base import SourceSpec
+from legacy_import.sources.detect import open_source
 from legacy_import.sources.telegram import TelegramSource
-from legacy_import.targets import targets
-from legacy_import.verify import verify_source
-from sqlmodel_store import Store, StoreSettings
 
-EXPORT_PAGE = 5000
 # inspect --mapping maps this many records of each table and shows the first few.
 PREVIEW_READ = 100
 PREVIEW_SHOWN = 5
@@ -129,40 +127,3 @@ def _show_chats(chats: list[dict[str, Any]], console: Console) -> None:
         name = chat.get("name") or "(no name)"
         table.add_row(name, str(chat.get("type")), bot_api, f"{sum(types.values()):,}", kinds)
     console.print(table)
-
-
-async def verify(
-    spec: SourceSpec,
-    settings: StoreSettings,
-    zone: str,
-    console: Console,
-    mapping: Layout | None = None,
-) -> int:
-    store = Store(settings)
-    try:
-        await store.ensure_at_head()
-        return await verify_source(store, spec, zone, console, mapping)
-    finally:
-        await store.dispose()
-
-
-async def export(settings: StoreSettings, out: Path, console: Console) -> int:
-    """Every store table as `<table>.jsonl`, rows in key order, canonical formatting."""
-    store = Store(settings)
-    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before any awaiting
-    try:
-        await store.ensure_at_head()
-        async with store.engine.connect() as conn:
-            for target in targets().values():
-                table = target.table
-                order = [table.c.id] if target.has_id else [table.c[c] for c in target.natural_key]
-                count = 0
-                with (out / f"{target.name}.jsonl").open("w", encoding="utf-8") as handle:
-                    result = await conn.stream(select(table).order_by(*order))
-                    async for row in result.mappings():
-                        handle.write(canonical_json(dict(row)) + "\n")
-                        count += 1
-                console.print(f"{target.name}: {count:,} rows → {out / (target.name + '.jsonl')}")
-    finally:
-        await store.dispose()
-    return 0

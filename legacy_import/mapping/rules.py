@@ -1,22 +1,19 @@
 """Layouts: which legacy part feeds which store table, and how each field is read.
 
-A layout is data, read from a TOML mapping file (`legacy_import.mapping_file`). The built-in
-layouts are such files shipped in `legacy_import/mappings/`, matched against a source by their
-`[detect]` signature; an operator's own layout comes from `--mapping FILE.toml`.
+A layout is data, read from a TOML mapping file (`legacy_import.mapping.mapping_file`). The
+built-in layouts are such files shipped in `legacy_import/mapping/layouts/`
+(`legacy_import.mapping.builtin`); an operator's own layout comes from `--mapping FILE.toml`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
-from legacy_import.convert import Conversion
-from legacy_import.sources import Part, SourceKind
-
-BUILTIN_MAPPINGS = Path(__file__).with_name("mappings")
+from legacy_import.mapping.conversions import Conversion
+from legacy_import.mapping.targets import targets
+from legacy_import.sources.base import Part, SourceKind
 
 # Where a field's value comes from: a column (or top-level key) of the record, a nested path
 # in it, a constant, the record's key in an object keyed by id, the record itself, a value
@@ -37,10 +34,6 @@ class FieldRule:
     format: str | None = None
     nulls: tuple[str, ...] = ()
     match: str | None = None
-
-
-def column(target: str, name: str, convert: Conversion = "as_is") -> FieldRule:
-    return FieldRule(target, "column", column=name, convert=convert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +118,7 @@ class Layout:
             Reading(self._reading_name(part, rule, pairs), part, rule, self.keyspace(rule))
             for part, rule in pairs
         ]
-        order = list(_target_order())
+        order = list(targets())
         found_readings.sort(key=lambda reading: order.index(reading.rule.target))
         return found_readings
 
@@ -155,28 +148,3 @@ def reference_keyspaces(readings: Iterable[Reading]) -> dict[str, str]:
         if found.setdefault(target, reading.keyspace) != reading.keyspace:
             ambiguous.add(target)
     return {target: space for target, space in found.items() if target not in ambiguous}
-
-
-def _target_order() -> tuple[str, ...]:
-    from legacy_import.targets import targets
-
-    return tuple(targets())
-
-
-@cache
-def builtin_layouts() -> tuple[Layout, ...]:
-    from legacy_import.mapping_file import load_mapping
-
-    return tuple(
-        load_mapping(path, builtin=True) for path in sorted(BUILTIN_MAPPINGS.glob("*.toml"))
-    )
-
-
-def detect_layout(kind: SourceKind, parts: list[Part]) -> Layout | None:
-    """The first built-in layout of this kind whose signature the parts match."""
-    for layout in builtin_layouts():
-        if layout.kind == kind and layout.matches(parts):
-            if kind == "json" and not any(layout.reads(part) for part in parts):
-                continue
-            return layout
-    return None

@@ -12,7 +12,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from legacy_import.targets import Target
+from legacy_import.mapping.targets import Target
 from sqlmodel_store.types import JSONDocument
 
 
@@ -48,10 +48,11 @@ class PostgresWriter:
     The direct COPY also skips PostgreSQL's foreign-key triggers, one query per row that was
     a third of the server's work on a fresh import: the loader has already checked every
     reference of the batch in one query and locked the rows they point at, as those triggers
-    would (`loader._vanished`), and a direct COPY writes every row or none, so a reference to
-    a row of the same batch cannot dangle. Skipping triggers takes `session_replication_role`,
-    which only a superuser may set, and would skip the operator's own triggers and rules too:
-    a table that has any, or a non-superuser role, keeps the per-row checks.
+    would (`legacy_import.load.references`), and a direct COPY writes every row or none, so a
+    reference to a row of the same batch cannot dangle. Skipping triggers takes
+    `session_replication_role`, which only a superuser may set, and would skip the operator's
+    own triggers and rules too: a table that has any, or a non-superuser role, keeps the per-row
+    checks.
     """
 
     def __init__(self, conn: AsyncConnection) -> None:
@@ -192,9 +193,3 @@ class SqliteWriter:
 
     async def after_batch(self, target: Target) -> None:
         """SQLite numbers rowids from the largest one present: nothing to reset."""
-
-
-def writer_for(conn: AsyncConnection) -> RowWriter:
-    if conn.dialect.name == "postgresql":
-        return PostgresWriter(conn)
-    return SqliteWriter(conn)

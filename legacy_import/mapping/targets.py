@@ -7,7 +7,7 @@ from functools import cache
 
 from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint
 
-from legacy_import.convert import Conversion
+from legacy_import.mapping.conversions import Conversion
 from sqlmodel_store import models
 from sqlmodel_store.types import JSONDocument, PortableList, UTCDateTime
 

@@ -1,0 +1,1 @@
+"""Commands that read but never import: inspect, verify, export (the canonical format)."""

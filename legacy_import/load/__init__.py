@@ -1,0 +1,1 @@
+"""Load: the only stage that writes: plans, references, writers and the bookkeeping."""

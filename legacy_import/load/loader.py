@@ -1,0 +1,192 @@
+"""The only place rows are written: one transaction per batch holds its rows, its rejects, the
+legacy-id map and the checkpoint, so a killed import resumes exactly after its last commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from legacy_import.load.bookkeeping import Bookkeeping, Progress, transaction
+from legacy_import.load.dialect import dialect_of
+from legacy_import.load.plan import Plan
+from legacy_import.load.references import resolve_references, store_ids, vanished
+from legacy_import.mapping.outcomes import Rejected
+from legacy_import.mapping.rules import Reading, reference_keyspaces
+from legacy_import.mapping.targets import targets
+from legacy_import.prepare.batches import Batch
+from legacy_import.sources.base import Source, records_at
+
+# At most this many remembered legacy ids per keyspace (a few MB): beyond it, start afresh.
+IMPORTED_KEYS_KEPT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    read: int
+    inserted: int
+    existing: int
+    rejects: list[Rejected]
+    skipped: int = 0
+
+
+class Loader:
+    """Writes the prepared batches of one source. `source` is read again only for the raw
+    records of rejects found while loading (a reference that resolves to nothing, say)."""
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        source_id: int,
+        *,
+        readings: dict[str, Reading],
+        source: Source,
+        nested: bool = False,
+    ) -> None:
+        self._conn = conn
+        self._source_id = source_id
+        self._readings = readings
+        self._source = source
+        self._keyspaces = reference_keyspaces(readings.values())
+        self._dialect = dialect_of(conn)
+        self._writer = self._dialect.writer(conn)
+        self._bookkeeping = Bookkeeping(conn, source_id)
+        self._nested = nested
+        # Legacy id → store id of rows this source imported, per keyspace, as found by earlier
+        # batches: such a pair never changes (a row deleted since is caught by `vanished`),
+        # so most batches of a large table skip the lookup.
+        self._imported: dict[str, dict[Any, int]] = {
+            keyspace: {} for keyspace in self._keyspaces.values()
+        }
+
+    async def load(self, batch: Batch) -> Outcome:
+        """Write one prepared batch and advance its part's checkpoint, all or nothing."""
+        async with transaction(self._conn, nested=self._nested):
+            await self._writer.begin_batch()
+            reading = self._readings[batch.part]
+            plan = Plan(batch, targets()[batch.target])
+            await self._mark_known(plan, reading.keyspace)
+            await self._assign_ids(plan, reading.rule.keep_ids)
+            matches = {field.target: field.match for field in reading.rule.fields}
+            for column, referenced in plan.target.references.items():
+                await self._resolve(plan, column, referenced, matches.get(column))
+            inserted = await self._write(plan)
+            existing = plan.existing(inserted)
+            rejects = batch.rejects + self._loader_rejects(plan, reading)
+            await self._bookkeeping.record_keys(
+                reading.keyspace, plan.new_keys(), self._writer.append
+            )
+            await self._bookkeeping.record_rejects(batch.part, rejects)
+            done = Progress(batch.read, inserted, existing, len(rejects))
+            await self._bookkeeping.advance(batch.part, batch.target, batch.last_position, done)
+            await self._writer.after_batch(plan.target)
+        return Outcome(batch.read, inserted, existing, rejects, batch.skipped)
+
+    async def finish_part(self, part: str, target: str, position: int) -> None:
+        """The part was read to its end: mark it finished (its position stays)."""
+        async with transaction(self._conn, nested=self._nested):
+            await self._bookkeeping.finish(part, target, position)
+
+    async def _mark_known(self, plan: Plan, keyspace: str) -> None:
+        """Records this source delivered before, or whose natural key the store already has."""
+        plan.mark_duplicates()
+        target = plan.target
+        if target.mapped:
+            known = await store_ids(
+                self._conn, self._source_id, keyspace, plan.pending_legacy_ids()
+            )
+            plan.mark_existing(lambda i: known.get(plan.legacy_ids[i]))  # type: ignore[arg-type]
+        if target.mapped and len(target.natural_key) == 1:
+            column = target.natural_key[0]
+            values = plan.pending_values(column)
+            table = target.table
+            found: dict[object, int] = {}
+            if values:
+                query = select(table.c[column], table.c.id).where(
+                    self._dialect.among(table.c[column], values)
+                )
+                found = {key: row_id for key, row_id in await self._conn.execute(query)}
+            keys = plan.column(column)
+            plan.mark_existing(lambda i: found.get(keys[i]), remember=True)
+
+    async def _assign_ids(self, plan: Plan, keep: bool) -> None:
+        """Keep legacy ids that are free; number the rest after the largest id in use."""
+        target = plan.target
+        if not target.has_id:
+            return
+        table = target.table
+        wanted = [plan.legacy_ids[i] for i in plan.pending()] if keep else []
+        candidates = [value for value in wanted if value is not None and value > 0]
+        taken: set[int] = set()
+        if candidates:
+            result = await self._conn.execute(
+                select(table.c.id).where(self._dialect.among(table.c.id, candidates))
+            )
+            taken = set(result.scalars())
+        largest = (await self._conn.execute(select(func.max(table.c.id)))).scalar() or 0
+        plan.assign_ids(keep, taken, max([largest, *candidates]))
+
+    async def _resolve(self, plan: Plan, column: str, referenced: str, match: str | None) -> None:
+        values = plan.pending_values(column) - {None}
+        if not values:
+            return
+        # A `match` column, when given, is how the reference is read: no keyspace then.
+        keyspace = self._keyspaces.get(referenced) if match is None else None
+        local = plan.local_ids() if referenced == plan.target.name and match is None else {}
+        wanted = values - set(local)
+        known = self._imported[keyspace] if keyspace is not None else None
+        if known is not None and len(known) > IMPORTED_KEYS_KEPT:
+            known.clear()
+        remembered = {value: known[value] for value in wanted if value in known} if known else {}
+        resolved, missing = await resolve_references(
+            self._conn,
+            self._source_id,
+            referenced,
+            wanted - remembered.keys(),
+            match=match,
+            keyspace=keyspace,
+            lock=True,
+        )
+        if known is not None:
+            known.update(resolved)
+            resolved.update(remembered)
+        # Ids found through the keyspace are not read from the table: check they still exist.
+        gone = await vanished(self._conn, referenced, resolved) if keyspace is not None else {}
+
+        def reason(value: Any) -> str:
+            if value in gone:
+                return f"{referenced} row {gone[value]} that it was matched to no longer exists"
+            return missing.format(table=referenced, value=value)
+
+        plan.remap(column, {**resolved, **local}, reason, frozenset(local))
+
+    async def _write(self, plan: Plan) -> int:
+        columns, rows = plan.rows_to_write()
+        if not rows:
+            return 0
+        count, ids = await self._writer.write(
+            plan.target, columns, rows, want_ids=plan.target.mapped
+        )
+        if plan.target.mapped:
+            plan.mark_conflicts(ids)
+        return count
+
+    def _loader_rejects(self, plan: Plan, reading: Reading) -> list[Rejected]:
+        problems = plan.problems()
+        if not problems:
+            return []
+        positions = [plan.positions[i] for i in problems]
+        records = records_at(self._source, reading.part.name, positions)
+        return [
+            Rejected(
+                plan.batch.part,
+                plan.positions[i],
+                plan.locations[i],
+                records.get(plan.positions[i], "{}"),
+                reason,
+            )
+            for i, reason in problems.items()
+        ]

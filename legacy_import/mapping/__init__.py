@@ -1,0 +1,1 @@
+"""Map: layouts and mapping files, value conversions, and the record mapper (pure)."""

@@ -1,0 +1,85 @@
+"""A source opened with its layout: the built-in one its content matches, or a mapping file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from legacy_import.errors import SourceError, UsageError
+from legacy_import.mapping.builtin import detect_layout
+from legacy_import.mapping.mapping_file import load_mapping
+from legacy_import.mapping.rules import Layout, Reading, TableRule
+from legacy_import.sources.base import Part, Source, SourceSpec
+from legacy_import.sources.detect import detect, open_source
+from legacy_import.sources.json_dump import JsonSource
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A source opened with its layout: what it holds and what the layout reads of it."""
+
+    source: Source
+    layout: Layout
+    parts: list[Part]
+    readings: list[Reading]
+
+    @property
+    def key(self) -> str:
+        """The source's identity in the bookkeeping: a mapping file is part of it."""
+        spec = self.source.spec
+        return spec.key if self.layout.builtin else f"{spec.key}#mapping={self.layout.name}"
+
+    def unread(self) -> list[str]:
+        read = {reading.part.name for reading in self.readings}
+        return [part.name for part in self.parts if part.name not in read]
+
+
+def load_layout(path: Path | None) -> Layout | None:
+    return None if path is None else load_mapping(path)
+
+
+def detect_source(path: Path, fmt: str, encoding: str | None, mapping: Layout | None) -> SourceSpec:
+    """The source's kind from its content; a mapping must read that kind (a Telegram export
+    is JSON too, so a JSON mapping may read one)."""
+    spec = detect(path, fmt, encoding)
+    if mapping is not None and spec.kind == "telegram" and mapping.kind == "json":
+        return SourceSpec("json", spec.path, encoding)
+    return spec
+
+
+def open_layout(spec: SourceSpec, mapping: Layout | None = None) -> Opened:
+    """Open a source with the mapping given, or the built-in layout its content matches."""
+    if mapping is not None and spec.kind != mapping.kind:
+        raise UsageError(
+            f"the mapping {mapping.name!r} reads {mapping.kind} sources, but {spec.path} is "
+            f"{spec.kind}; give a {mapping.kind} source, or --format {mapping.kind} if it is one"
+        )
+    source = open_source(spec)
+    try:
+        needs_parts = mapping is None or any(rule.table for rule in mapping.tables)
+        parts = source.parts() if needs_parts else []
+        layout = mapping or detect_layout(spec.kind, parts)
+        if layout is None:
+            found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
+            raise UsageError(
+                f"{spec.path}: no known layout matches what it holds: {found}. "
+                f"Run `python -m legacy_import inspect {spec.path}` to see it in full, and "
+                "describe it in a mapping file (--mapping FILE.toml)."
+            )
+        try:
+            readings = layout.readings(parts, lambda rule: _locate(source, rule))
+        except LookupError as error:
+            raise UsageError(f"{spec.path}: {error.args[0]}") from None
+    except BaseException:
+        source.close()
+        raise
+    return Opened(source, layout, parts, readings)
+
+
+def _locate(source: Source, rule: TableRule) -> Part:
+    if not isinstance(source, JsonSource):
+        raise LookupError(f"{rule.label}: only JSON sources have files and record paths")
+    try:
+        return source.locate(rule.file, rule.records)
+    except SourceError as error:
+        raise LookupError(str(error)) from None

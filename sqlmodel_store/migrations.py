@@ -1,19 +1,24 @@
-"""Alembic, driven from code: upgrade, downgrade, current revision, head."""
+"""Alembic, driven from code: upgrade, downgrade, current revision, head.
+
+Alembic is imported where it is used, not with the package: importing it costs more than the
+rest of the store, and every process that only reads or writes rows (a bot, an import worker)
+would pay for it at start-up.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.settings import StoreSettings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def script_location() -> Path:
@@ -24,6 +29,8 @@ def script_location() -> Path:
 
 def alembic_config(settings: StoreSettings | None = None) -> Config:
     """An Alembic config for these migrations; env.py reads `settings` from its attributes."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(script_location()))
     config.attributes["settings"] = settings
@@ -33,11 +40,15 @@ def alembic_config(settings: StoreSettings | None = None) -> Config:
 @cache
 def head() -> str | None:
     """The head revision of the shipped migrations."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def revision_of(connection: Connection) -> str | None:
     """The revision recorded in the database behind `connection` (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -48,6 +59,8 @@ async def current(engine: AsyncEngine) -> str | None:
 
 
 def _run(connection: Connection, action: str, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     if action == "upgrade":

@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.errors import ExitCode, LegacyImportError, TargetError
 from legacy_import.load.bookkeeping import read_checkpoints, register_source
+from legacy_import.load.bulk import BulkMode
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.loader import Loader
 from legacy_import.mapping.opened import Opened, detect_source, load_layout, open_layout
 from legacy_import.mapping.rules import Reading
+from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import Limits
 from legacy_import.prepare.workers import Preparers, Task
 from legacy_import.report.progress import Progress
@@ -44,6 +46,8 @@ class RunConfig:
     encoding: str | None = None
     workers: int = 1
     mapping: Path | None = None
+    # Load empty PostgreSQL tables in bulk (constraints rebuilt after); off: row by row.
+    bulk: bool = True
 
 
 def _connection_lost(error: BaseException) -> bool:
@@ -120,11 +124,12 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
     async with _target(config, result) as store, store.engine.connect() as conn:
         source_ids: list[int] = []
         outer = await conn.begin() if config.dry_run else None
+        bulk = await _bulk_mode(conn, store, config, result)
         lost = False
         try:
             for spec in specs:
                 opened = open_layout(spec, mapping)
-                await _run_source(conn, opened, config, progress, result, source_ids)
+                await _run_source(conn, opened, config, progress, result, source_ids, bulk)
         except TooManyRejectsError as stop:
             result.stopped = str(stop)
         except Exception as error:
@@ -137,6 +142,8 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
             ) from error
         finally:
             progress.stop()
+            if bulk is not None and not lost:
+                _count_removed(await bulk.rebuild(), result)
             if source_ids and not lost:
                 result.rejects_total = await count_rejects(conn, source_ids)
                 if not config.dry_run and result.rejects_total:
@@ -146,6 +153,33 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
                 await outer.rollback()
     result.duration_s = time.monotonic() - started
     return result
+
+
+async def _bulk_mode(
+    conn: AsyncConnection, store: Store, config: RunConfig, result: RunResult
+) -> BulkMode | None:
+    """The run's bulk mode, if the target has one; constraints an earlier run left deferred
+    (it was killed) are rebuilt before anything else."""
+    bulk = dialect_of(conn).bulk(conn, store.engine)
+    if bulk is None or config.dry_run or not config.bulk:
+        return None
+    if await bulk.pending():
+        removed = await bulk.rebuild()
+        result.notes.append(
+            "an earlier import stopped before rebuilding the constraints it had deferred; "
+            "they were rebuilt first"
+            + "".join(f", removing {n:,} later copies of rows of {t}" for t, n in removed.items())
+        )
+    return bulk
+
+
+def _count_removed(removed: dict[str, int], result: RunResult) -> None:
+    """Rows removed when a unique key was rebuilt repeated a key that an earlier row has:
+    already present, as the row-by-row path counts them."""
+    for table, count in removed.items():
+        counts = result.counts(table)
+        counts.inserted -= count
+        counts.existing += count
 
 
 async def _lock(conn: AsyncConnection, key: str) -> None:
@@ -160,9 +194,11 @@ async def _run_source(
     progress: Progress,
     result: RunResult,
     registered: list[int],
+    bulk: BulkMode | None,
 ) -> None:
     """Import one source; its id joins `registered` as soon as it has one, so that a run
-    stopped part-way still counts and writes the rejects it committed."""
+    stopped part-way still counts and writes the rejects it committed. Its empty tables are
+    loaded in bulk when the run has a bulk mode."""
     source, layout, readings = opened.source, opened.layout, opened.readings
     spec = source.spec
     try:
@@ -182,6 +218,8 @@ async def _run_source(
         by_name = {reading.name: reading for reading in readings}
         loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
         checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
+        if bulk is not None:
+            await bulk.defer({r.rule.target: targets()[r.rule.target] for r in readings}.values())
         with Preparers(spec, config.workers) as preparers:
             for reading in readings:
                 await _run_reading(

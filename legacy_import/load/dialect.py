@@ -18,8 +18,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from legacy_import.load.bulk import BulkMode
 from legacy_import.load.writers import PostgresWriter, RowWriter, SqliteWriter
 from sqlmodel_store.models.imports import IMPORT_KEYS
 
@@ -55,6 +56,10 @@ class Dialect(Protocol):
 
     def writer(self, conn: AsyncConnection) -> RowWriter: ...
 
+    def bulk(self, conn: AsyncConnection, engine: AsyncEngine) -> BulkMode | None:
+        """Bulk mode for empty tables, where the database has one."""
+        ...
+
 
 class PostgresDialect:
     def insert(self, table: Table) -> Any:
@@ -87,6 +92,9 @@ class PostgresDialect:
     def writer(self, conn: AsyncConnection) -> RowWriter:
         return PostgresWriter(conn)
 
+    def bulk(self, conn: AsyncConnection, engine: AsyncEngine) -> BulkMode | None:
+        return BulkMode(conn, engine)
+
 
 class SqliteDialect:
     def insert(self, table: Table) -> Any:
@@ -113,6 +121,10 @@ class SqliteDialect:
 
     def writer(self, conn: AsyncConnection) -> RowWriter:
         return SqliteWriter(conn)
+
+    def bulk(self, conn: AsyncConnection, engine: AsyncEngine) -> BulkMode | None:
+        """SQLite builds an index at the speed it loads rows: nothing to gain."""
+        return None
 
 
 def dialect_of(conn: AsyncConnection) -> Dialect:

@@ -16,7 +16,13 @@ from sqlmodel_store.models.category import (
     MemoryCategoryUpdate,
 )
 from sqlmodel_store.models.fact import Fact, FactCreate, FactRead, FactUpdate
-from sqlmodel_store.models.imports import ImportCheckpoint, ImportKey, ImportReject, ImportSource
+from sqlmodel_store.models.imports import (
+    ImportCheckpoint,
+    ImportDeferredConstraint,
+    ImportKey,
+    ImportReject,
+    ImportSource,
+)
 from sqlmodel_store.models.joke import Joke, JokeCreate, JokeRead, JokeUpdate
 from sqlmodel_store.models.lesson import Lesson, LessonCreate, LessonRead, LessonUpdate
 from sqlmodel_store.models.memory import Memory, MemoryCreate, MemoryRead, MemoryUpdate
@@ -46,6 +52,7 @@ __all__ = [
     "FactRead",
     "FactUpdate",
     "ImportCheckpoint",
+    "ImportDeferredConstraint",
     "ImportKey",
     "ImportReject",
     "ImportSource",

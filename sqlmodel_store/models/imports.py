@@ -90,3 +90,19 @@ IMPORT_SOURCES: Table = ImportSource.__table__  # type: ignore[attr-defined]
 IMPORT_CHECKPOINTS: Table = ImportCheckpoint.__table__  # type: ignore[attr-defined]
 IMPORT_KEYS: Table = ImportKey.__table__  # type: ignore[attr-defined]
 IMPORT_REJECTS: Table = ImportReject.__table__  # type: ignore[attr-defined]
+
+
+# A constraint or index that a bulk import dropped and has not yet rebuilt: the next import
+# rebuilds it first thing, so a killed bulk load never leaves a table without its constraints.
+class ImportDeferredConstraint(SQLModel, table=True):
+    __tablename__ = "import_deferred_constraints"
+    table_name: str = Field(
+        sa_type=String(100), primary_key=True, description="The store table it belongs to."
+    )
+    name: str = Field(sa_type=String(255), primary_key=True, description="Its name.")
+    kind: str = Field(sa_type=String(20), description="constraint or index.")
+    definition: str = Field(sa_type=Text, description="The SQL that creates it again.")
+    created_at: datetime = created_at_field("When the import dropped it (UTC).")
+
+
+IMPORT_DEFERRED: Table = ImportDeferredConstraint.__table__  # type: ignore[attr-defined]

@@ -17,6 +17,15 @@ from sqlalchemy import text
 from legacy_import.cli import main
 from sqlmodel_store import Store, StoreSettings
 
+# Indexes and constraints of the store's own tables, as the catalog describes them.
+CATALOG = (
+    "SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+    " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid"
+    " WHERE c.relnamespace = 'public'::regnamespace"
+    " UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+    " FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2, 3"
+)
+
 TABLES = (
     "users",
     "messages",

@@ -23,7 +23,7 @@ import pytest
 
 from sqlmodel_store import Store, StoreSettings
 from tests.legacy.generator import generator
-from tests.legacy.helpers import TABLES, export_tables, kill_after_batches, query
+from tests.legacy.helpers import CATALOG, TABLES, export_tables, kill_after_batches, query
 from tests.pg_server import create_database, drop_database, run_blocking
 
 # 1,200 messages in batches of 200: stats, the last part read, is one batch, so its sequence
@@ -231,3 +231,41 @@ def test_a_connection_cut_by_the_server_mid_import_exits_3_and_the_next_run_fini
     assert b"run the same command" in message.lower()
     assert query(url, "SELECT count(*) FROM messages") == [(0,)]
     _rerun_equals_clean(command, url, clean_export, tmp_path)
+
+
+def test_kill_9_during_the_constraint_rebuild_then_run_again_equals_one_clean_run(
+    new_database: Callable[[str], str],
+    legacy_db: Path,
+    clean_export: dict[str, bytes],
+    tmp_path: Path,
+) -> None:
+    """The import is held at its first checkpoint (its empty tables' constraints dropped by
+    then) while the test takes a lock that only attaching a unique key conflicts with; let go,
+    the import loads everything and is killed as it waits to rebuild that key."""
+    url = _migrated(new_database("postgres"))
+    command = _command(legacy_db, url, tmp_path / "rejects.jsonl")
+
+    async def strike() -> None:
+        blocker = await asyncpg.connect(_dsn(url))
+        try:
+            hold = blocker.transaction()
+            async with _import_held_at(
+                url, "LOCK TABLE import_checkpoints IN EXCLUSIVE MODE",
+                "INSERT INTO import_checkpoints", command,
+            ) as (holder, _, process):  # fmt: skip
+                await hold.start()
+                await blocker.execute("LOCK TABLE messages IN ACCESS SHARE MODE")
+                await holder.execute("ROLLBACK")
+                await _waiting_backend(blocker, "ADD CONSTRAINT", process)
+                os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+            await hold.rollback()
+        finally:
+            await blocker.close()
+
+    asyncio.run(strike())
+    assert query(url, "SELECT count(*) FROM import_deferred_constraints") != [(0,)]
+    _rerun_equals_clean(command, url, clean_export, tmp_path)
+    assert query(url, "SELECT count(*) FROM import_deferred_constraints") == [(0,)]
+    reference = _migrated(new_database("postgres"))
+    assert query(url, CATALOG) == query(reference, CATALOG)

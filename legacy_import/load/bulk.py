@@ -166,7 +166,14 @@ class BulkMode:
 
         async def build(item: Deferred) -> None:
             async with connections, self._engine.connect() as conn:
-                count = await _build(conn, item)
+                try:
+                    count = await _build(conn, item)
+                except sa_exc.IntegrityError as error:
+                    raise TargetError(
+                        f"{item.name} of {item.table} could not be rebuilt after a bulk load "
+                        f"({_detail(error)}); fix the rows it names, then run the import "
+                        "again: it rebuilds what is still missing first"
+                    ) from error
             if count:
                 removed[item.table] = removed.get(item.table, 0) + count
 
@@ -195,6 +202,13 @@ async def _build(conn: AsyncConnection, item: Deferred) -> int:
             )
         )
     return removed
+
+
+def _detail(error: sa_exc.IntegrityError) -> str:
+    """The server's own words (asyncpg's error, inside the driver's), without the statement."""
+    cause = getattr(error.orig, "__cause__", None) or error.orig
+    detail = getattr(cause, "detail", None)
+    return f"{cause}: {detail}" if detail else str(cause)
 
 
 def _repeated_key(error: sa_exc.IntegrityError) -> bool:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from legacy_import.errors import TargetError
 from legacy_import.load.bulk import BulkMode
 from legacy_import.mapping.targets import targets
 from legacy_import.report.progress import LineProgress
@@ -126,3 +128,38 @@ def test_an_import_refuses_while_another_owns_deferred_constraints(
     assert code == 3
     assert "another import is loading this database in bulk" in output
     assert query(url, "SELECT count(*) FROM messages") == [(0,)]
+
+
+def test_a_key_that_cannot_be_rebuilt_is_named_and_kept_for_the_next_run(
+    migrated_postgres: str,
+) -> None:
+    async def scenario() -> tuple[str, list[str], list[str]]:
+        async with Store(StoreSettings(database_url=migrated_postgres)) as store:
+            async with store.engine.begin() as conn:
+                await conn.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            async with store.engine.connect() as conn:
+                bulk = BulkMode(conn, store.engine)
+                await bulk.defer([targets()["facts"]])
+                async with conn.begin():
+                    await conn.exec_driver_sql(
+                        "INSERT INTO facts (user_id, fact_text) VALUES (404, 'nobody')"
+                    )
+                with pytest.raises(TargetError) as refused:
+                    await bulk.rebuild()
+                left = await _pending(conn)
+                async with conn.begin():
+                    await conn.exec_driver_sql("DELETE FROM facts")
+                await bulk.rebuild()
+                return str(refused.value), left, await _pending(conn)
+
+    message, left, after = asyncio.run(scenario())
+    assert "fk_facts_user_id_users of facts could not be rebuilt" in message
+    assert "404" in message
+    assert left == ["fk_facts_user_id_users"]
+    assert after == []
+
+
+async def _pending(conn: AsyncConnection) -> list[str]:
+    async with conn.begin():
+        rows = await conn.exec_driver_sql("SELECT name FROM import_deferred_constraints")
+        return [name for (name,) in rows]

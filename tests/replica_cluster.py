@@ -167,6 +167,10 @@ class ReplicaCluster:
     def replica_url(self, database: str) -> str:
         return f"postgresql://postgres@{self.replica.host}/{database}"
 
+    def replica_socket_url(self, database: str) -> str:
+        """The replica again, through its Unix socket: a second route tests can tell apart."""
+        return f"postgresql://postgres@/{database}?host={self.root}&port={self.replica.port}"
+
     def multi_host_url(self, database: str) -> str:
         """The primary URL listing both servers, as bot code configures it for failover."""
         return (

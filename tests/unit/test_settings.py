@@ -98,3 +98,39 @@ def test_pool_settings_reach_the_postgres_engine() -> None:
     assert pool._timeout == 5  # type: ignore[attr-defined]
     assert pool._recycle == 6
     assert pool._pre_ping is True
+
+
+def test_replica_urls_come_from_a_json_list_and_never_show_their_passwords(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@db1/bot")
+    monkeypatch.setenv(
+        "DATABASE_READ_URLS", f'["postgresql://bot:{SECRET}@r1/bot", "postgres://bot@r2/bot"]'
+    )
+    monkeypatch.setenv("DATABASE_READ_WAIT_MS", "50")
+    monkeypatch.setenv("DATABASE_REPLICA_RETRY_S", "1.5")
+    monkeypatch.setenv("DATABASE_MAX_REPLICA_LAG_S", "4")
+    settings = StoreSettings()
+    assert settings.database_read_urls == [
+        f"postgresql+asyncpg://bot:{SECRET}@r1/bot",
+        "postgresql+asyncpg://bot@r2/bot",
+    ]
+    assert (settings.database_read_wait_ms, settings.database_replica_retry_s) == (50, 1.5)
+    assert settings.database_max_replica_lag_s == 4
+    assert SECRET not in repr(settings)
+    assert "r1/bot" in repr(settings)
+
+
+def test_replica_settings_default_to_reading_from_the_primary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_READ_URLS", raising=False)
+    settings = StoreSettings()
+    assert settings.database_read_urls == []
+    assert settings.database_read_wait_ms == 200
+    assert (settings.database_replica_retry_s, settings.database_max_replica_lag_s) == (5, 30)
+
+
+def test_replicas_of_a_sqlite_store_are_refused() -> None:
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        StoreSettings(database_url="sqlite:///bot.db", database_read_urls=["postgresql://u@r1/bot"])

@@ -1,0 +1,271 @@
+"""Primary and replicas: where a unit of work runs, and the token that makes reads current.
+
+Writes always go to the primary. A read-only unit of work goes to a streaming replica, taken in
+turn (round robin): one that fails is left alone for `DATABASE_REPLICA_RETRY_S`, one that lags
+past `DATABASE_MAX_REPLICA_LAG_S` is skipped; with none usable it reads from the primary. Given a
+`CommitToken`, it takes only a replica that has replayed that commit, waiting up to
+`DATABASE_READ_WAIT_MS` for one, else the primary: a bot that answers from a replica never
+shows a user less than the user just wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, exc, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sqlmodel_store.errors import ReadOnlyError
+from sqlmodel_store.settings import StoreSettings, redact
+
+logger = logging.getLogger(__name__)
+
+_LSN = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
+_MAX_LSN = (1 << 64) - 1
+# Polling a replica that is behind a token: first soon (replay is usually milliseconds away),
+# then less often, so a long wait costs a few dozen queries.
+_FIRST_POLL_S, _MAX_POLL_S = 0.002, 0.025
+# One query tells whether the server replays, how far, and how late; on a server that is not
+# in recovery (a promoted replica) every commit it has is visible.
+_STATUS = text(
+    "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text"
+    " ELSE pg_current_wal_insert_lsn()::text END,"
+    " CASE WHEN NOT pg_is_in_recovery()"
+    " OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0"
+    " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0)::float"
+    " END"
+)
+_COMMITTED = text("SELECT pg_current_wal_insert_lsn()::text")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CommitToken:
+    """Where a commit ended in the primary's write-ahead log (its LSN).
+
+    Pass it, or its `str()` (which travels between processes), to
+    `store.unit_of_work(read_only=True, after=token)`. The zero token, which SQLite and a store
+    without replicas return, is satisfied by any server.
+    """
+
+    lsn: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.lsn >> 32:X}/{self.lsn & 0xFFFFFFFF:X}"
+
+    @classmethod
+    def parse(cls, value: CommitToken | str) -> CommitToken:
+        """The token itself, or the token `str(token)` was made from.
+
+        Raises:
+            ValueError: the text is not an LSN such as `0/16B3748`.
+        """
+        if isinstance(value, CommitToken):
+            return value
+        match = _LSN.match(value.strip())
+        if match is None:
+            raise ValueError(f"not a commit token (an LSN such as 0/16B3748): {value!r}")
+        return cls((int(match[1], 16) << 32) | int(match[2], 16))
+
+    @property
+    def known(self) -> bool:
+        """False when the commit's position could not be learnt: only the primary will do."""
+        return self.lsn != _MAX_LSN
+
+
+UNKNOWN_POSITION = CommitToken(_MAX_LSN)
+
+
+@dataclass(slots=True)
+class Replica:
+    """One streaming replica, and what the router last learnt about it."""
+
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    retry_at: float = 0.0
+    replayed: int = 0
+    lag_s: float | None = None
+    error: str | None = None
+
+    def observe(self, replayed: str | None, lag_s: float) -> None:
+        self.replayed = CommitToken.parse(replayed).lsn if replayed else 0
+        self.lag_s, self.error, self.retry_at = lag_s, None, 0.0
+
+
+async def _status(session: AsyncSession) -> tuple[str | None, float]:
+    """The replayed position and the replay lag of the server under `session`."""
+    connection = await session.connection()
+    replayed, lag_s = (await connection.execute(_STATUS)).one()
+    return replayed, float(lag_s)
+
+
+def guard_read_only(session: AsyncSession) -> None:
+    """Refuse writes in `session` before they reach any server (SQLite has no read-only
+    transaction; on PostgreSQL the server refuses what the guard cannot see, such as raw SQL).
+    """
+
+    def refuse(*_: Any) -> None:
+        raise ReadOnlyError("this unit of work is read-only: write in store.unit_of_work()")
+
+    def before_flush(flushing: Session, *_: Any) -> None:
+        if flushing.new or flushing.dirty or flushing.deleted:
+            refuse()
+
+    def on_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            refuse()
+
+    event.listen(session.sync_session, "before_flush", before_flush)
+    event.listen(session.sync_session, "do_orm_execute", on_execute)
+
+
+def refuse_read_only_writes(engine: AsyncEngine) -> None:
+    """Raise `ReadOnlyError` for SQLSTATE 25006 on `engine`, whatever issued the statement: a
+    write in a read-only transaction, or any write on a standby (a primary URL that, after a
+    failover, names a replica).
+    """
+
+    def on_error(context: ExceptionContext) -> None:
+        driver = context.original_exception
+        sqlstate = getattr(driver, "sqlstate", None) or getattr(driver.__cause__, "sqlstate", None)
+        if sqlstate == "25006":
+            raise ReadOnlyError(
+                f"the server refused a write as read-only ({driver.__cause__ or driver}): write "
+                "in a unit of work that is not read_only, and check DATABASE_URL names the primary"
+            ) from context.sqlalchemy_exception
+
+    event.listen(engine.sync_engine, "handle_error", on_error)
+
+
+class Router:
+    """Opens sessions on the primary or a replica, and learns commit positions."""
+
+    def __init__(
+        self, settings: StoreSettings, primary: AsyncEngine, replicas: list[AsyncEngine]
+    ) -> None:
+        self._settings = settings
+        self._postgres = primary.dialect.name == "postgresql"
+        reader = primary.execution_options(postgresql_readonly=True) if self._postgres else primary
+        self._primary_readers = async_sessionmaker(
+            reader, class_=AsyncSession, expire_on_commit=False
+        )
+        self._position = primary.execution_options(isolation_level="AUTOCOMMIT")
+        for engine in (primary, *replicas):
+            refuse_read_only_writes(engine)
+        self.replicas: list[Replica] = [
+            Replica(
+                url=redact(engine.url),
+                engine=engine,
+                sessions=async_sessionmaker(
+                    engine.execution_options(postgresql_readonly=True),
+                    class_=AsyncSession,
+                    expire_on_commit=False,
+                ),
+            )
+            for engine in replicas
+        ]
+        self._turn = 0
+
+    async def commit_token(self) -> CommitToken:
+        """The position of the commit just made on the primary (zero without replicas)."""
+        if not self.replicas:
+            return CommitToken()
+        try:
+            async with self._position.connect() as connection:
+                return CommitToken.parse((await connection.execute(_COMMITTED)).scalar_one())
+        except (exc.SQLAlchemyError, OSError):
+            # The commit landed but where is unknown: reads given this token use the primary.
+            return UNKNOWN_POSITION
+
+    async def reader(self, after: CommitToken | None) -> AsyncSession:
+        """A read-only session on a replica that can serve `after`, else on the primary."""
+        if self.replicas and (after is None or after.known):
+            session = await self._replica_session(after)
+            if session is not None:
+                return session
+        return self._primary_reader()
+
+    def _primary_reader(self) -> AsyncSession:
+        session = self._primary_readers()
+        guard_read_only(session)
+        return session
+
+    def _rotation(self) -> list[Replica]:
+        """The replicas to try, starting one further each time; those resting are left out."""
+        turn, self._turn = self._turn, (self._turn + 1) % len(self.replicas)
+        now = time.monotonic()
+        ordered = self.replicas[turn:] + self.replicas[:turn]
+        return [replica for replica in ordered if replica.retry_at <= now]
+
+    async def _replica_session(self, after: CommitToken | None) -> AsyncSession | None:
+        deadline = time.monotonic() + self._settings.database_read_wait_ms / 1000
+        behind: tuple[AsyncSession, Replica] | None = None
+        for replica in self._rotation():
+            session = await self._opened(replica)
+            if session is None:
+                continue
+            if after is None or replica.replayed >= after.lsn:
+                if behind is not None:
+                    await behind[0].close()
+                return session
+            if behind is None or replica.replayed > behind[1].replayed:
+                if behind is not None:
+                    await behind[0].close()
+                behind = (session, replica)
+            else:
+                await session.close()
+        if behind is None or after is None:
+            return None
+        return await self._waited(*behind, after=after, deadline=deadline)
+
+    async def _opened(self, replica: Replica) -> AsyncSession | None:
+        """A read-only session on `replica` with its position learnt; None when it is unusable."""
+        session = replica.sessions()
+        try:
+            replayed, lag_s = await _status(session)
+        except (exc.SQLAlchemyError, OSError) as error:
+            await session.close()
+            self._rest(replica, error)
+            return None
+        replica.observe(replayed, lag_s)
+        if lag_s > self._settings.database_max_replica_lag_s:
+            await session.close()
+            logger.warning("replica %s lags %.1f s: skipped", replica.url, lag_s)
+            return None
+        guard_read_only(session)
+        return session
+
+    def _rest(self, replica: Replica, error: BaseException) -> None:
+        retry_s = self._settings.database_replica_retry_s
+        replica.retry_at = time.monotonic() + retry_s
+        replica.error = f"{type(error).__name__}: {getattr(error, 'orig', None) or error}"
+        logger.warning("replica %s failed, retried in %g s: %s", replica.url, retry_s, error)
+
+    async def _waited(
+        self, session: AsyncSession, replica: Replica, *, after: CommitToken, deadline: float
+    ) -> AsyncSession | None:
+        """`session` once its replica has replayed `after`; None (closed) at the deadline."""
+        pause = _FIRST_POLL_S
+        try:
+            while time.monotonic() + pause <= deadline:
+                await asyncio.sleep(pause)
+                replica.observe(*await _status(session))
+                if replica.replayed >= after.lsn:
+                    return session
+                pause = min(pause * 2, _MAX_POLL_S)
+        except (exc.SQLAlchemyError, OSError) as error:
+            self._rest(replica, error)
+        await session.close()
+        return None
+
+    async def dispose(self) -> None:
+        for replica in self.replicas:
+            await replica.engine.dispose()

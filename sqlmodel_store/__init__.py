@@ -11,7 +11,7 @@ from sqlmodel_store.errors import (
     SchemaNotAtHeadError,
     StoreError,
 )
-from sqlmodel_store.health import HealthReport, PoolStats
+from sqlmodel_store.health import HealthReport, PoolStats, ReplicaStatus
 from sqlmodel_store.routing import CommitToken
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.store import Store
@@ -28,6 +28,7 @@ __all__ = [
     "PoolStats",
     "PoolTimeoutError",
     "ReadOnlyError",
+    "ReplicaStatus",
     "SchemaNotAtHeadError",
     "SqlUnitOfWork",
     "Store",

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from sqlmodel_store.hosts import prefer_writable, translate_host_list
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./store.db"
 
 _ASYNC_DRIVERS = {
@@ -29,7 +31,7 @@ def normalize_database_url(raw: str) -> URL:
             The message never contains the password.
     """
     try:
-        url = make_url(raw.strip())
+        url = make_url(translate_host_list(raw.strip()))
     except ArgumentError:
         raise ValueError(
             "DATABASE_URL is not a database URL; expected e.g. "
@@ -108,7 +110,8 @@ class StoreSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _normalized(cls, value: str) -> str:
-        return normalize_database_url(value).render_as_string(hide_password=False)
+        url = prefer_writable(normalize_database_url(value))
+        return url.render_as_string(hide_password=False)
 
     @field_validator("database_read_urls")
     @classmethod

@@ -76,6 +76,8 @@ class Store:
             self.engine,
             database=self.settings.safe_url,
             answer_within=self.settings.database_pool_timeout,
+            replicas=[(replica.url, replica.engine) for replica in self.router.replicas],
+            max_lag_s=self.settings.database_max_replica_lag_s,
         )
 
     async def revision(self) -> str | None:

@@ -134,3 +134,39 @@ def test_replica_settings_default_to_reading_from_the_primary(
 def test_replicas_of_a_sqlite_store_are_refused() -> None:
     with pytest.raises(ValidationError, match="PostgreSQL"):
         StoreSettings(database_url="sqlite:///bot.db", database_read_urls=["postgresql://u@r1/bot"])
+
+
+def test_a_libpq_host_list_is_translated_to_the_query_form() -> None:
+    settings = StoreSettings(database_url=f"postgresql://bot:{SECRET}@db1:5432,db2:6432/bot")
+    assert settings.url.query["host"] == ("db1:5432", "db2:6432")
+    assert settings.url.query["target_session_attrs"] == "read-write"
+    assert (settings.url.username, settings.url.password, settings.url.database) == (
+        "bot",
+        SECRET,
+        "bot",
+    )
+    assert SECRET not in settings.safe_url
+
+
+def test_a_host_list_keeps_its_other_parameters_and_its_own_session_attrs() -> None:
+    url = StoreSettings(
+        database_url="postgres://bot@db1,[::1]:5433/bot?target_session_attrs=any&ssl=disable"
+    ).url
+    assert url.query["host"] == ("db1", "[::1]:5433")
+    assert url.query["target_session_attrs"] == "any"
+    assert url.query["ssl"] == "disable"
+
+
+def test_several_query_hosts_connect_only_to_a_writable_server() -> None:
+    url = StoreSettings(database_url="postgresql://bot@/bot?host=db1:5432&host=db2:5432").url
+    assert url.query["target_session_attrs"] == "read-write"
+    assert (
+        "target_session_attrs" not in StoreSettings(database_url="postgresql://b@db1/b").url.query
+    )
+
+
+@pytest.mark.parametrize("hosts", ["db1:5432,,db2", "db1:port,db2", "db 1,db2"])
+def test_a_malformed_host_list_is_refused_naming_the_bad_host(hosts: str) -> None:
+    with pytest.raises(ValidationError, match="is not host or host:port") as refused:
+        StoreSettings(database_url=f"postgresql://bot:{SECRET}@{hosts}/bot")
+    assert SECRET not in str(refused.value)

@@ -206,25 +206,30 @@ class Router:
         return [replica for replica in ordered if replica.retry_at <= now]
 
     async def _replica_session(self, after: CommitToken | None) -> AsyncSession | None:
+        """A session on the first replica in turn that can serve `after`; when all are behind
+        it, the most advanced one once it catches up within the wait. Others are closed."""
         deadline = time.monotonic() + self._settings.database_read_wait_ms / 1000
-        behind: tuple[AsyncSession, Replica] | None = None
-        for replica in self._rotation():
-            session = await self._opened(replica)
-            if session is None:
-                continue
-            if after is None or replica.replayed >= after.lsn:
-                if behind is not None:
-                    await behind[0].close()
-                return session
-            if behind is None or replica.replayed > behind[1].replayed:
-                if behind is not None:
-                    await behind[0].close()
-                behind = (session, replica)
-            else:
-                await session.close()
-        if behind is None or after is None:
-            return None
-        return await self._waited(*behind, after=after, deadline=deadline)
+        opened: list[tuple[AsyncSession, Replica]] = []
+        chosen: AsyncSession | None = None
+        try:
+            for replica in self._rotation():
+                session = await self._opened(replica)
+                if session is None:
+                    continue
+                opened.append((session, replica))
+                if after is None or replica.replayed >= after.lsn:
+                    chosen = session
+                    return chosen
+            if not opened or after is None:
+                return None
+            session, replica = max(opened, key=lambda pair: pair[1].replayed)
+            if await self._caught_up(session, replica, after=after, deadline=deadline):
+                chosen = session
+            return chosen
+        finally:
+            for session, _ in opened:
+                if session is not chosen:
+                    await session.close()
 
     async def _opened(self, replica: Replica) -> AsyncSession | None:
         """A read-only session on `replica` with its position learnt; None when it is unusable."""
@@ -249,22 +254,21 @@ class Router:
         replica.error = f"{type(error).__name__}: {getattr(error, 'orig', None) or error}"
         logger.warning("replica %s failed, retried in %g s: %s", replica.url, retry_s, error)
 
-    async def _waited(
+    async def _caught_up(
         self, session: AsyncSession, replica: Replica, *, after: CommitToken, deadline: float
-    ) -> AsyncSession | None:
-        """`session` once its replica has replayed `after`; None (closed) at the deadline."""
+    ) -> bool:
+        """Whether `replica` replays `after` by the deadline, polling it through `session`."""
         pause = _FIRST_POLL_S
         try:
             while time.monotonic() + pause <= deadline:
                 await asyncio.sleep(pause)
                 replica.observe(*await _status(session))
                 if replica.replayed >= after.lsn:
-                    return session
+                    return True
                 pause = min(pause * 2, _MAX_POLL_S)
         except (exc.SQLAlchemyError, OSError) as error:
             self._rest(replica, error)
-        await session.close()
-        return None
+        return False
 
     async def dispose(self) -> None:
         for replica in self.replicas:

@@ -29,13 +29,13 @@ def settings_of(cluster: ReplicaCluster, **extra: object) -> StoreSettings:
     )
 
 
-def health_command(cluster: ReplicaCluster) -> subprocess.CompletedProcess[str]:
+def health_command(cluster: ReplicaCluster, *options: str) -> subprocess.CompletedProcess[str]:
     environment = os.environ | {
         "DATABASE_URL": cluster.primary_url(DATABASE),
         "DATABASE_READ_URLS": json.dumps([cluster.replica_url(DATABASE)]),
     }
     return subprocess.run(
-        [sys.executable, "-m", "sqlmodel_store", "health", "--json"],
+        [sys.executable, "-m", "sqlmodel_store", "health", *options],
         capture_output=True,
         text=True,
         env=environment,
@@ -62,9 +62,12 @@ async def test_health_lists_a_streaming_replica_as_ok(cluster: ReplicaCluster) -
 
 
 def test_the_health_command_exits_0_with_every_replica_ok(cluster: ReplicaCluster) -> None:
-    result = health_command(cluster)
+    result = health_command(cluster, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["replicas"][0]["status"] == "ok"
+    lines = health_command(cluster).stdout.splitlines()
+    assert lines[0].startswith("ok: ")
+    assert lines[1].startswith(f"replica ok: postgresql+asyncpg://postgres@{cluster.replica.host}")
 
 
 async def test_a_lagging_replica_makes_health_degraded(cluster: ReplicaCluster) -> None:
@@ -90,7 +93,7 @@ def test_a_stopped_replica_makes_health_degraded_and_the_command_exit_1(
     cluster.stop(cluster.replica)
     try:
         report = run_blocking(_health(settings_of(cluster)))
-        result = health_command(cluster)
+        result = health_command(cluster, "--json")
     finally:
         cluster.start(cluster.replica)
         cluster.wait_streaming()

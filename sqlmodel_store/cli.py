@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from sqlmodel_store.errors import StoreError
 from sqlmodel_store.health import ReplicaStatus
@@ -18,6 +19,7 @@ from sqlmodel_store.settings import StoreSettings, invalid_settings, mask_passwo
 from sqlmodel_store.store import Store
 
 EXIT_OK, EXIT_NOT_AT_HEAD, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+LIST_SETTINGS = 'DATABASE_READ_URLS is a JSON list, e.g. ["postgresql://bot@replica1/bot"]'
 
 DESCRIPTION = """\
 Manage the store's database. The database comes from DATABASE_URL (or --database-url);
@@ -147,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = StoreSettings(**overrides)
     except ValidationError as error:
         print(f"error: {invalid_settings(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except SettingsError as error:  # a list setting that is not JSON
+        print(f"error: invalid settings: {error}; {LIST_SETTINGS}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return asyncio.run(_run(settings, args))

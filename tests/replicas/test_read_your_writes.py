@@ -97,6 +97,30 @@ async def test_a_read_waits_for_replay_then_falls_back_to_the_primary(
     assert waited >= 0.25
 
 
+async def test_without_the_token_a_replica_behind_serves_the_older_data(
+    cluster: ReplicaCluster,
+) -> None:
+    async with replicated_store(cluster) as store:
+        user_id = await new_user(store)
+        cluster.wait_replayed()
+        run_blocking(execute(cluster.replica.url, "SELECT pg_wal_replay_pause()"))
+        try:
+            token = await rename(store, user_id, "new")
+            async with store.unit_of_work(read_only=True) as ro:
+                without = await ro.users.get(user_id)
+                place = await where(ro)
+            async with store.unit_of_work(read_only=True, after=token) as ro:
+                given = await ro.users.get(user_id)
+        finally:
+            run_blocking(execute(cluster.replica.url, "SELECT pg_wal_replay_resume()"))
+            cluster.wait_replayed()
+    assert place == "replica"
+    assert without is not None
+    assert without.username == "first"
+    assert given is not None
+    assert given.username == "new"
+
+
 async def test_a_read_is_served_by_the_replica_once_it_replays_within_the_wait(
     cluster: ReplicaCluster,
 ) -> None:

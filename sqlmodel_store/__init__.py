@@ -12,9 +12,9 @@ from sqlmodel_store.errors import (
     StoreError,
 )
 from sqlmodel_store.health import HealthReport, PoolStats, ReplicaStatus
-from sqlmodel_store.routing import CommitToken
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.store import Store
+from sqlmodel_store.tokens import CommitToken
 from sqlmodel_store.uow import SqlUnitOfWork, UnitOfWork
 
 __all__ = [

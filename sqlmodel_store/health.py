@@ -14,7 +14,7 @@ from sqlalchemy.pool import QueuePool
 
 from sqlmodel_store import migrations
 from sqlmodel_store.db_errors import translate
-from sqlmodel_store.routing import CommitToken
+from sqlmodel_store.tokens import CommitToken
 
 # The replica's replayed position and its lag: 0 s when it has replayed all it received (an idle
 # primary is not a late replica), else the age of the last commit it replayed.

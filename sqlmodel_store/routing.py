@@ -12,24 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event, exc, text
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sqlmodel_store.errors import ReadOnlyError
+from sqlmodel_store.read_only import guard_read_only, refuse_read_only_writes
 from sqlmodel_store.settings import StoreSettings, redact
+from sqlmodel_store.tokens import UNKNOWN_POSITION, CommitToken
 
 logger = logging.getLogger(__name__)
 
-_LSN = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
-_MAX_LSN = (1 << 64) - 1
 # Polling a replica that is behind a token: first soon (replay is usually milliseconds away),
 # then less often, so a long wait costs a few dozen queries.
 _FIRST_POLL_S, _MAX_POLL_S = 0.002, 0.025
@@ -44,43 +39,6 @@ _STATUS = text(
     " END"
 )
 _COMMITTED = text("SELECT pg_current_wal_insert_lsn()::text")
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class CommitToken:
-    """Where a commit ended in the primary's write-ahead log (its LSN).
-
-    Pass it, or its `str()` (which travels between processes), to
-    `store.unit_of_work(read_only=True, after=token)`. The zero token, which SQLite and a store
-    without replicas return, is satisfied by any server.
-    """
-
-    lsn: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.lsn >> 32:X}/{self.lsn & 0xFFFFFFFF:X}"
-
-    @classmethod
-    def parse(cls, value: CommitToken | str) -> CommitToken:
-        """The token itself, or the token `str(token)` was made from.
-
-        Raises:
-            ValueError: the text is not an LSN such as `0/16B3748`.
-        """
-        if isinstance(value, CommitToken):
-            return value
-        match = _LSN.match(value.strip())
-        if match is None:
-            raise ValueError(f"not a commit token (an LSN such as 0/16B3748): {value!r}")
-        return cls((int(match[1], 16) << 32) | int(match[2], 16))
-
-    @property
-    def known(self) -> bool:
-        """False when the commit's position could not be learnt: only the primary will do."""
-        return self.lsn != _MAX_LSN
-
-
-UNKNOWN_POSITION = CommitToken(_MAX_LSN)
 
 
 @dataclass(slots=True)
@@ -105,44 +63,6 @@ async def _status(session: AsyncSession) -> tuple[str | None, float]:
     connection = await session.connection()
     replayed, lag_s = (await connection.execute(_STATUS)).one()
     return replayed, float(lag_s)
-
-
-def guard_read_only(session: AsyncSession) -> None:
-    """Refuse writes in `session` before they reach any server (SQLite has no read-only
-    transaction; on PostgreSQL the server refuses what the guard cannot see, such as raw SQL).
-    """
-
-    def refuse(*_: Any) -> None:
-        raise ReadOnlyError("this unit of work is read-only: write in store.unit_of_work()")
-
-    def before_flush(flushing: Session, *_: Any) -> None:
-        if flushing.new or flushing.dirty or flushing.deleted:
-            refuse()
-
-    def on_execute(state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            refuse()
-
-    event.listen(session.sync_session, "before_flush", before_flush)
-    event.listen(session.sync_session, "do_orm_execute", on_execute)
-
-
-def refuse_read_only_writes(engine: AsyncEngine) -> None:
-    """Raise `ReadOnlyError` for SQLSTATE 25006 on `engine`, whatever issued the statement: a
-    write in a read-only transaction, or any write on a standby (a primary URL that, after a
-    failover, names a replica).
-    """
-
-    def on_error(context: ExceptionContext) -> None:
-        driver = context.original_exception
-        sqlstate = getattr(driver, "sqlstate", None) or getattr(driver.__cause__, "sqlstate", None)
-        if sqlstate == "25006":
-            raise ReadOnlyError(
-                f"the server refused a write as read-only ({driver.__cause__ or driver}): write "
-                "in a unit of work that is not read_only, and check DATABASE_URL names the primary"
-            ) from context.sqlalchemy_exception
-
-    event.listen(engine.sync_engine, "handle_error", on_error)
 
 
 class Router:

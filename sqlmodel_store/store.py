@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel_store import health, migrations
 from sqlmodel_store.engine import create_engine
 from sqlmodel_store.errors import SchemaNotAtHeadError
-from sqlmodel_store.routing import CommitToken, Router
+from sqlmodel_store.routing import Router
 from sqlmodel_store.settings import StoreSettings
+from sqlmodel_store.tokens import CommitToken
 from sqlmodel_store.uow import SqlUnitOfWork
 
 

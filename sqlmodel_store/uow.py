@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.read_only import guard_read_only
 from sqlmodel_store.repositories import (
     CategoryRepository,
     FactRepository,
@@ -22,7 +23,8 @@ from sqlmodel_store.repositories import (
     StatRepository,
     UserRepository,
 )
-from sqlmodel_store.routing import CommitToken, Router, guard_read_only
+from sqlmodel_store.routing import Router
+from sqlmodel_store.tokens import CommitToken
 
 
 class UnitOfWork(Protocol):

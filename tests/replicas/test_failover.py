@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from sqlmodel_store import DatabaseUnavailableError, Store, StoreSettings
-from tests.factories import user
+from tests.factories import message, user
 from tests.pg_server import run_blocking
 from tests.replica_cluster import ReplicaCluster, execute
 from tests.replicas.conftest import DATABASE
@@ -118,9 +118,10 @@ async def test_after_a_promote_the_store_writes_to_the_new_primary(
         cluster.wait_replayed()
         async with store.unit_of_work() as uow:
             lost = await uow.users.add(user(username="in flight"))
+            await uow.messages.add(message(lost.id or 0, 1, chat_id=-77))
             cluster.stop(cluster.primary)
             with pytest.raises(DatabaseUnavailableError):
-                await uow.commit()
+                await uow.messages.add(message(lost.id or 0, 2, chat_id=-77))
         down = await store.health()
         cluster.promote()
         assert await port_of(store) == cluster.replica.port
@@ -129,4 +130,5 @@ async def test_after_a_promote_the_store_writes_to_the_new_primary(
             assert await uow.users.get(kept) is not None
             assert await uow.users.get(after) is not None
             assert await uow.users.get(lost.id or 0) is None
+            assert await uow.messages.history(-77) == []
     assert down.status == "error"

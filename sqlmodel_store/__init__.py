@@ -7,15 +7,18 @@ from sqlmodel_store.errors import (
     ForeignKeyError,
     NotFoundError,
     PoolTimeoutError,
+    ReadOnlyError,
     SchemaNotAtHeadError,
     StoreError,
 )
-from sqlmodel_store.health import HealthReport, PoolStats
+from sqlmodel_store.health import HealthReport, PoolStats, ReplicaStatus
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.store import Store
+from sqlmodel_store.tokens import CommitToken
 from sqlmodel_store.uow import SqlUnitOfWork, UnitOfWork
 
 __all__ = [
+    "CommitToken",
     "ConstraintError",
     "DatabaseUnavailableError",
     "DuplicateKeyError",
@@ -24,6 +27,8 @@ __all__ = [
     "NotFoundError",
     "PoolStats",
     "PoolTimeoutError",
+    "ReadOnlyError",
+    "ReplicaStatus",
     "SchemaNotAtHeadError",
     "SqlUnitOfWork",
     "Store",

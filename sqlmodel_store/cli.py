@@ -10,19 +10,23 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from sqlmodel_store.errors import StoreError
+from sqlmodel_store.health import ReplicaStatus
 from sqlmodel_store.migrations import head
 from sqlmodel_store.settings import StoreSettings, invalid_settings, mask_passwords
 from sqlmodel_store.store import Store
 
 EXIT_OK, EXIT_NOT_AT_HEAD, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+LIST_SETTINGS = 'DATABASE_READ_URLS is a JSON list, e.g. ["postgresql://bot@replica1/bot"]'
 
 DESCRIPTION = """\
 Manage the store's database. The database comes from DATABASE_URL (or --database-url);
 without it, the embedded SQLite file ./store.db is used.
 
-exit codes: 0 success, 1 not at head (check) or unhealthy (health),
+exit codes: 0 success, 1 not at head (check) or not "ok" (health: a replica down or
+            lagging makes it "degraded"),
             2 usage error, 3 database unreachable or a migration failed
 """
 
@@ -94,6 +98,13 @@ async def _check(store: Store, _: argparse.Namespace) -> int:
     return EXIT_NOT_AT_HEAD
 
 
+def _replica_line(replica: ReplicaStatus) -> str:
+    if replica.error:
+        return f"replica {replica.status}: {replica.url}: {mask_passwords(replica.error)}"
+    lag_bytes = "?" if replica.lag_bytes is None else f"{replica.lag_bytes}"
+    return f"replica {replica.status}: {replica.url} lag {lag_bytes} bytes, {replica.lag_s} s"
+
+
 async def _health(store: Store, args: argparse.Namespace) -> int:
     report = await store.health()
     if args.json:
@@ -109,6 +120,8 @@ async def _health(store: Store, args: argparse.Namespace) -> int:
             f"{report.status}: {report.database} latency {report.latency_ms:.1f} ms, "
             f"revision {report.revision or 'none'} (head {report.head}), {pool_text}"
         )
+        for replica in report.replicas:
+            print(_replica_line(replica))
         if report.error:
             print(f"error: {report.error}", file=sys.stderr)
     return EXIT_OK if report.status == "ok" else EXIT_NOT_AT_HEAD
@@ -136,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = StoreSettings(**overrides)
     except ValidationError as error:
         print(f"error: {invalid_settings(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except SettingsError as error:  # a list setting that is not JSON
+        print(f"error: invalid settings: {error}; {LIST_SETTINGS}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return asyncio.run(_run(settings, args))

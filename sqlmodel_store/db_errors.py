@@ -74,6 +74,11 @@ def translate(error: BaseException) -> StoreError | None:
             "the SQLite database stayed locked by another unit of work for longer than "
             "DATABASE_POOL_TIMEOUT; keep units of work short (SQLite runs one writer at a time)"
         )
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return DatabaseUnavailableError(
+            f"the database connection was lost: {error.orig}; the unit of work did not commit "
+            "(unless the loss hit COMMIT itself, which may have landed)"
+        )
     connecting = isinstance(error, sa_exc.DBAPIError) and error.statement is None
     if connecting or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError | OSError):
         reason = error.orig if isinstance(error, sa_exc.DBAPIError) else error

@@ -33,3 +33,7 @@ class DatabaseUnavailableError(StoreError):
 
 class SchemaNotAtHeadError(StoreError):
     """The database schema is not at the migrations' head revision."""
+
+
+class ReadOnlyError(StoreError):
+    """A write was attempted through a read-only unit of work, or on a read-only server."""

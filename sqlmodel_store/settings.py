@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from sqlmodel_store.hosts import prefer_writable, translate_host_list
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./store.db"
 
@@ -29,7 +31,7 @@ def normalize_database_url(raw: str) -> URL:
             The message never contains the password.
     """
     try:
-        url = make_url(raw.strip())
+        url = make_url(translate_host_list(raw.strip()))
     except ArgumentError:
         raise ValueError(
             "DATABASE_URL is not a database URL; expected e.g. "
@@ -78,6 +80,14 @@ class StoreSettings(BaseSettings):
         database_pool_pre_ping: `DATABASE_POOL_PRE_PING`, test a connection before using it.
         database_echo: `DATABASE_ECHO`, log every SQL statement.
         database_pgbouncer: `DATABASE_PGBOUNCER`, set behind pgbouncer in transaction mode.
+        database_read_urls: `DATABASE_READ_URLS`, a JSON list of streaming replicas that
+            read-only units of work use; empty: reads go to the primary.
+        database_read_wait_ms: `DATABASE_READ_WAIT_MS`, how long a read given a commit
+            token waits for a replica to replay it before it reads from the primary.
+        database_replica_retry_s: `DATABASE_REPLICA_RETRY_S`, seconds a replica that failed
+            is left alone before it is tried again.
+        database_max_replica_lag_s: `DATABASE_MAX_REPLICA_LAG_S`, replay lag past which a
+            replica is skipped (and health reports "degraded").
     """
 
     model_config = SettingsConfigDict(
@@ -92,11 +102,30 @@ class StoreSettings(BaseSettings):
     database_pool_pre_ping: bool = True
     database_echo: bool = False
     database_pgbouncer: bool = False
+    database_read_urls: list[str] = Field(default_factory=list, repr=False)
+    database_read_wait_ms: int = Field(default=200, ge=0)
+    database_replica_retry_s: float = Field(default=5.0, gt=0)
+    database_max_replica_lag_s: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
     def _normalized(cls, value: str) -> str:
-        return normalize_database_url(value).render_as_string(hide_password=False)
+        url = prefer_writable(normalize_database_url(value))
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("database_read_urls")
+    @classmethod
+    def _replicas_normalized(cls, values: list[str]) -> list[str]:
+        urls = [normalize_database_url(value) for value in values]
+        if any(url.get_backend_name() != "postgresql" for url in urls):
+            raise ValueError("DATABASE_READ_URLS lists PostgreSQL streaming replicas only")
+        return [url.render_as_string(hide_password=False) for url in urls]
+
+    @model_validator(mode="after")
+    def _replicas_of_postgres(self) -> Self:
+        if self.database_read_urls and self.is_sqlite:
+            raise ValueError("DATABASE_READ_URLS needs a PostgreSQL DATABASE_URL, not SQLite")
+        return self
 
     @property
     def url(self) -> URL:
@@ -114,4 +143,5 @@ class StoreSettings(BaseSettings):
 
     def __repr_args__(self) -> Any:
         yield "database_url", self.safe_url
+        yield "database_read_urls", [redact(url) for url in self.database_read_urls]
         yield from super().__repr_args__()

@@ -11,7 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel_store import health, migrations
 from sqlmodel_store.engine import create_engine
 from sqlmodel_store.errors import SchemaNotAtHeadError
+from sqlmodel_store.routing import Router
 from sqlmodel_store.settings import StoreSettings
+from sqlmodel_store.tokens import CommitToken
 from sqlmodel_store.uow import SqlUnitOfWork
 
 
@@ -27,6 +29,14 @@ class Store:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self.router = Router(
+            self.settings,
+            self.engine,
+            [
+                create_engine(self.settings.model_copy(update={"database_url": url}))
+                for url in self.settings.database_read_urls
+            ],
+        )
 
     @classmethod
     def from_env(cls) -> Store:
@@ -40,9 +50,26 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def unit_of_work(self) -> SqlUnitOfWork:
-        """A new unit of work; use it as `async with store.unit_of_work() as uow:`."""
-        return SqlUnitOfWork(self._sessions, self.dialect)
+    def unit_of_work(
+        self, *, read_only: bool = False, after: CommitToken | str | None = None
+    ) -> SqlUnitOfWork:
+        """A new unit of work; use it as `async with store.unit_of_work() as uow:`.
+
+        Args:
+            read_only: run on a replica (`DATABASE_READ_URLS`) when one is usable, else on the
+                primary, in a read-only transaction; a write raises `ReadOnlyError`.
+            after: a `CommitToken` (or its `str()`) of an earlier commit that this read must
+                see: only a replica that has replayed it serves the unit.
+
+        Raises:
+            ValueError: `after` without `read_only`, or a token that is not one.
+        """
+        if after is not None and not read_only:
+            raise ValueError("after= is for read-only units: writes always see every commit")
+        token = CommitToken.parse(after) if after is not None else None
+        return SqlUnitOfWork(
+            self._sessions, self.dialect, router=self.router, read_only=read_only, after=token
+        )
 
     async def health(self) -> health.HealthReport:
         """Check the database; never raises, reports status "error" instead."""
@@ -50,6 +77,8 @@ class Store:
             self.engine,
             database=self.settings.safe_url,
             answer_within=self.settings.database_pool_timeout,
+            replicas=[(replica.url, replica.engine) for replica in self.router.replicas],
+            max_lag_s=self.settings.database_max_replica_lag_s,
         )
 
     async def revision(self) -> str | None:
@@ -87,6 +116,7 @@ class Store:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        await self.router.dispose()
 
     async def __aenter__(self) -> Self:
         return self

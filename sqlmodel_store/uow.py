@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.read_only import guard_read_only
 from sqlmodel_store.repositories import (
     CategoryRepository,
     FactRepository,
@@ -22,6 +23,8 @@ from sqlmodel_store.repositories import (
     StatRepository,
     UserRepository,
 )
+from sqlmodel_store.routing import Router
+from sqlmodel_store.tokens import CommitToken
 
 
 class UnitOfWork(Protocol):
@@ -37,7 +40,7 @@ class UnitOfWork(Protocol):
     memory_links: MemoryLinkRepository
     lessons: LessonRepository
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> CommitToken: ...
 
     async def rollback(self) -> None: ...
 
@@ -62,10 +65,31 @@ class SqlUnitOfWork:
     memory_links: MemoryLinkRepository
     lessons: LessonRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dialect: str,
+        *,
+        router: Router | None = None,
+        read_only: bool = False,
+        after: CommitToken | None = None,
+    ) -> None:
         self._sessions = sessions
         self._dialect = dialect
         self._session: AsyncSession | None = None
+        self._router = router
+        self._read_only = read_only
+        self._after = after
+
+    async def _open(self) -> AsyncSession:
+        """A session on the primary, or for a read-only unit wherever the router sends it."""
+        if not self._read_only:
+            return self._sessions()
+        if self._router is not None:
+            return await self._router.reader(self._after)
+        session = self._sessions()
+        guard_read_only(session)
+        return session
 
     @property
     def session(self) -> AsyncSession:
@@ -75,7 +99,7 @@ class SqlUnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
-        session = self._sessions()
+        session = await self._open()
         self._session = session
         dialect = self._dialect
         self.users = UserRepository(session, dialect)
@@ -102,10 +126,17 @@ class SqlUnitOfWork:
         finally:
             self._session = None
 
-    async def commit(self) -> None:
-        """Make every write of this unit permanent."""
+    async def commit(self) -> CommitToken:
+        """Make every write of this unit permanent.
+
+        Returns:
+            Where the commit ended, for `store.unit_of_work(read_only=True, after=token)`.
+        """
         async with database_errors():
             await self.session.commit()
+        if self._read_only or self._router is None:
+            return CommitToken()
+        return await self._router.commit_token()
 
     async def rollback(self) -> None:
         """Discard every write of this unit so far; the unit stays usable."""

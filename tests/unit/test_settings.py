@@ -98,3 +98,75 @@ def test_pool_settings_reach_the_postgres_engine() -> None:
     assert pool._timeout == 5  # type: ignore[attr-defined]
     assert pool._recycle == 6
     assert pool._pre_ping is True
+
+
+def test_replica_urls_come_from_a_json_list_and_never_show_their_passwords(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@db1/bot")
+    monkeypatch.setenv(
+        "DATABASE_READ_URLS", f'["postgresql://bot:{SECRET}@r1/bot", "postgres://bot@r2/bot"]'
+    )
+    monkeypatch.setenv("DATABASE_READ_WAIT_MS", "50")
+    monkeypatch.setenv("DATABASE_REPLICA_RETRY_S", "1.5")
+    monkeypatch.setenv("DATABASE_MAX_REPLICA_LAG_S", "4")
+    settings = StoreSettings()
+    assert settings.database_read_urls == [
+        f"postgresql+asyncpg://bot:{SECRET}@r1/bot",
+        "postgresql+asyncpg://bot@r2/bot",
+    ]
+    assert (settings.database_read_wait_ms, settings.database_replica_retry_s) == (50, 1.5)
+    assert settings.database_max_replica_lag_s == 4
+    assert SECRET not in repr(settings)
+    assert "r1/bot" in repr(settings)
+
+
+def test_replica_settings_default_to_reading_from_the_primary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_READ_URLS", raising=False)
+    settings = StoreSettings()
+    assert settings.database_read_urls == []
+    assert settings.database_read_wait_ms == 200
+    assert (settings.database_replica_retry_s, settings.database_max_replica_lag_s) == (5, 30)
+
+
+def test_replicas_of_a_sqlite_store_are_refused() -> None:
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        StoreSettings(database_url="sqlite:///bot.db", database_read_urls=["postgresql://u@r1/bot"])
+
+
+def test_a_libpq_host_list_is_translated_to_the_query_form() -> None:
+    settings = StoreSettings(database_url=f"postgresql://bot:{SECRET}@db1:5432,db2:6432/bot")
+    assert settings.url.query["host"] == ("db1:5432", "db2:6432")
+    assert settings.url.query["target_session_attrs"] == "read-write"
+    assert (settings.url.username, settings.url.password, settings.url.database) == (
+        "bot",
+        SECRET,
+        "bot",
+    )
+    assert SECRET not in settings.safe_url
+
+
+def test_a_host_list_keeps_its_other_parameters_and_its_own_session_attrs() -> None:
+    url = StoreSettings(
+        database_url="postgres://bot@db1,[::1]:5433/bot?target_session_attrs=any&ssl=disable"
+    ).url
+    assert url.query["host"] == ("db1", "[::1]:5433")
+    assert url.query["target_session_attrs"] == "any"
+    assert url.query["ssl"] == "disable"
+
+
+def test_several_query_hosts_connect_only_to_a_writable_server() -> None:
+    url = StoreSettings(database_url="postgresql://bot@/bot?host=db1:5432&host=db2:5432").url
+    assert url.query["target_session_attrs"] == "read-write"
+    assert (
+        "target_session_attrs" not in StoreSettings(database_url="postgresql://b@db1/b").url.query
+    )
+
+
+@pytest.mark.parametrize("hosts", ["db1:5432,,db2", "db1:port,db2", "db 1,db2"])
+def test_a_malformed_host_list_is_refused_naming_the_bad_host(hosts: str) -> None:
+    with pytest.raises(ValidationError, match="is not host or host:port") as refused:
+        StoreSettings(database_url=f"postgresql://bot:{SECRET}@{hosts}/bot")
+    assert SECRET not in str(refused.value)

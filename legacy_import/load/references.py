@@ -55,7 +55,7 @@ def _locked(query: Select[Any], lock: bool) -> Select[Any]:
     """`FOR KEY SHARE` when asked: the rows stay undeletable until the batch commits, which is
     what a foreign-key check takes, so the batch is safe to write without per-row foreign-key
     triggers (see the writer)."""
-    return query.with_for_update(key_share=True) if lock else query
+    return query.with_for_update(read=True, key_share=True) if lock else query
 
 
 async def vanished(

@@ -84,12 +84,7 @@ class PostgresWriter:
         if target.name not in self._clashed:
             try:
                 async with self._conn.begin_nested():
-                    trusted = await self._references_trusted(target)
-                    if trusted:
-                        await self._conn.execute(text(_TRIGGERS_OFF))
-                    await self._copy(target.name, columns, rows)
-                    if trusted:
-                        await self._conn.execute(text(_TRIGGERS_ON))
+                    await self._copy_trusted(target.name, bool(target.references), columns, rows)
             except UniqueViolationError:
                 self._clashed.add(target.name)
             else:
@@ -109,21 +104,32 @@ class PostgresWriter:
         result = await self._conn.execute(text(sql))
         return result.rowcount, set()
 
-    async def _references_trusted(self, target: Target) -> bool:
-        """Whether this table's direct COPY may skip the per-row foreign-key triggers."""
-        if not target.references:
-            return False
-        if target.name not in self._trusted:
-            result = await self._conn.execute(_MAY_SKIP_TRIGGERS, {"table": target.name})
-            self._trusted[target.name] = bool(result.scalar())
-        return self._trusted[target.name]
+    async def _copy_trusted(
+        self, table: str, references: bool, columns: list[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """COPY without the per-row foreign-key triggers where that is allowed: the caller
+        has checked (and locked) every reference of these rows."""
+        trusted = references and await self._may_skip_triggers(table)
+        if trusted:
+            await self._conn.execute(text(_TRIGGERS_OFF))
+        await self._copy(table, columns, rows)
+        if trusted:
+            await self._conn.execute(text(_TRIGGERS_ON))
+
+    async def _may_skip_triggers(self, table: str) -> bool:
+        if table not in self._trusted:
+            result = await self._conn.execute(_MAY_SKIP_TRIGGERS, {"table": table})
+            self._trusted[table] = bool(result.scalar())
+        return self._trusted[table]
 
     async def _copy(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         raw = await self._conn.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(table, records=rows, columns=columns)  # type: ignore[union-attr]
 
     async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-        await self._copy(table.name, columns, rows)
+        """The bookkeeping's only reference is to this run's own registered source, so its
+        rows skip the foreign-key triggers too (one query per legacy id otherwise)."""
+        await self._copy_trusted(table.name, bool(table.foreign_keys), columns, rows)
 
     async def begin_batch(self) -> None:
         """Commit without waiting for the WAL flush: a crash can only lose whole batches

@@ -1,0 +1,1 @@
+"""Load: what writes to the store (targets, plan, references, writers, COPY, bookkeeping)."""

@@ -1,0 +1,1 @@
+"""Prepare: what happens to records between reading and loading (batches, checks, workers)."""

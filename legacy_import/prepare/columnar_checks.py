@@ -1,0 +1,187 @@
+"""Columnar checks: a record batch → the rows provably valid, typed for the target table,
+and the positions of every other row, for the exact path.
+
+The checks are the `ColumnRule`s of `column_rules`, read from the `Create` schema and the
+table; nothing here names a field. They only decide "provably valid" or "look closer": a
+flagged row is not rejected here, it goes through today's mapper + pydantic path, which
+accepts or rejects it with today's wording. An unflagged row is converted to the values the
+exact path would store: int64/int32, float64, utf8, bool, timestamp[us, UTC], lists, and
+JSON documents as their original text (sent as JSONB).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Table
+
+from legacy_import.prepare.column_rules import (
+    FACTORY,
+    REQUIRED,
+    ColumnRule,
+    ValueRule,
+    column_rules,
+)
+from legacy_import.prepare.text_values import json_documents, json_lists, timestamps, utf8_valid
+from legacy_import.sources.arrow_sqlite import MISMATCHES, POSITION, ColumnRead
+from sqlmodel_store.models import StoreSchema
+
+LEGACY_ID = "__legacy_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One batch, split: `accepted` holds `POSITION`, `LEGACY_ID` (when read) and the target
+    columns of the provably valid rows; `flagged` the positions of the others."""
+
+    accepted: pa.RecordBatch
+    flagged: pa.Array
+
+
+class ColumnarChecks:
+    """The checks of one target table; `reads` is what the source must read for them."""
+
+    def __init__(
+        self, schema: type[StoreSchema], table: Table, *, legacy_id: str | None = "id"
+    ) -> None:
+        self.rules = column_rules(schema, table)
+        self._legacy_id = legacy_id
+        reads = [ColumnRead(rule.name, rule.storage) for rule in self.rules]
+        if legacy_id is not None and legacy_id not in {rule.name for rule in self.rules}:
+            reads.insert(0, ColumnRead(legacy_id, "integer"))
+        self.reads: tuple[ColumnRead, ...] = tuple(reads)
+        fields = [pa.field(POSITION, pa.int64(), nullable=False)]
+        if legacy_id is not None:
+            fields.append(pa.field(LEGACY_ID, pa.int64()))
+        fields += [pa.field(rule.name, rule.arrow_type) for rule in self.rules]
+        self.schema = pa.schema(fields)
+
+    def check(self, batch: pa.RecordBatch) -> Checked:
+        """Split `batch` (as `ArrowSqliteTable` reads it) into accepted and flagged rows."""
+        ok = pc.equal(batch.column(MISMATCHES), 0)
+        columns: list[pa.Array] = [batch.column(POSITION)]
+        if self._legacy_id is not None:
+            columns.append(_optional(batch, self._legacy_id, pa.int64(), len(batch)))
+        for rule in self.rules:
+            valid, converted = _checked(rule, batch)
+            ok = pc.and_(ok, valid)
+            columns.append(converted)
+        accepted = pa.RecordBatch.from_arrays(columns, schema=self.schema).filter(ok)
+        return Checked(accepted, batch.column(POSITION).filter(pc.invert(ok)))
+
+
+def _optional(batch: pa.RecordBatch, name: str, kind: pa.DataType, rows: int) -> pa.Array:
+    if name in batch.schema.names:
+        return batch.column(name).cast(kind)
+    return pa.nulls(rows, kind)
+
+
+def _checked(rule: ColumnRule, batch: pa.RecordBatch) -> tuple[pa.Array, pa.Array]:
+    """(which rows this column lets pass, its values converted) for one column."""
+    rows = len(batch)
+    if rule.name not in batch.schema.names:
+        return _missing(rule, rows)
+    values = batch.column(rule.name)
+    if rule.storage == "text":
+        valid = utf8_valid(values)
+        values = pc.if_else(valid, values, pa.scalar(None, values.type))
+    else:
+        valid = pa.array([True] * rows, pa.bool_())
+    value_ok, converted = _value(rule.value, values, rule.arrow_type)
+    present = pc.is_valid(values)
+    if rule.nullable:
+        null_ok = pa.scalar(rule.optional)
+        filled = converted
+    else:
+        fill = _default(rule)
+        null_ok = pa.scalar(fill is not None)
+        filled = converted if fill is None else pc.fill_null(converted, fill)
+    passes = pc.if_else(present, pc.fill_null(value_ok, False), null_ok)
+    return pc.and_(valid, passes), filled
+
+
+def _missing(rule: ColumnRule, rows: int) -> tuple[pa.Array, pa.Array]:
+    """A column the legacy table lacks: the field is left out, so its default applies."""
+    fill = _default(rule)
+    if fill is None:
+        known = rule.default is None and rule.optional
+        return pa.array([known] * rows, pa.bool_()), pa.nulls(rows, rule.arrow_type)
+    return pa.array([True] * rows, pa.bool_()), pa.array([fill.as_py()] * rows, rule.arrow_type)
+
+
+def _default(rule: ColumnRule) -> pa.Scalar | None:
+    """The constant a left-out field takes, if it is one the checks can prove valid."""
+    if rule.default is REQUIRED or rule.default is FACTORY or rule.default is None:
+        return None
+    column = pa.array([rule.default])
+    ok, converted = _value(rule.value, column.cast(_read_type(rule.value)), rule.arrow_type)
+    return converted[0] if ok[0].as_py() else None
+
+
+def _read_type(rule: ValueRule) -> pa.DataType:
+    return {"integer": pa.int64(), "bool": pa.int64(), "float": pa.float64()}.get(
+        rule.kind, pa.string()
+    )
+
+
+def _value(rule: ValueRule, values: pa.Array, target: pa.DataType) -> tuple[pa.Array, pa.Array]:
+    """(which non-null values are provably valid, all values as `target`)."""
+    kind = rule.kind
+    if kind == "exact":
+        return pc.is_null(values), pa.nulls(len(values), target)
+    if kind == "timestamp":
+        return timestamps(values)
+    if kind == "list":
+        assert rule.item is not None
+        ok, lists = json_lists(values, target.value_type)
+        items_ok = _items(rule.item, lists)
+        return pc.and_(ok, items_ok), lists
+    if kind == "document":
+        return json_documents(values), values
+    ok = _bounded(rule, values)
+    if kind == "bool":
+        ok = pc.and_(ok, pc.is_in(values, pa.array([0, 1], values.type)))
+        return ok, pc.not_equal(values, 0)
+    if kind == "text":
+        ok = pc.and_(ok, pc.invert(pc.match_substring(values, "\x00")))
+    if kind == "float" and rule.finite:
+        ok = pc.and_(ok, pc.is_finite(values))
+    safe = pc.if_else(ok, values, pa.scalar(None, values.type))
+    return ok, safe.cast(target)
+
+
+def _items(rule: ValueRule, lists: pa.Array) -> pa.Array:
+    """Which lists have only items `rule` proves valid."""
+    flat = pc.list_flatten(lists)
+    if len(flat) == 0:
+        return pa.array([True] * len(lists), pa.bool_())
+    bad = pc.invert(pc.fill_null(_bounded(rule, flat), False))
+    if rule.kind == "text":
+        bad = pc.or_(bad, pc.match_substring(flat, "\x00"))
+    owners = pc.filter(pc.list_parent_indices(lists), bad)
+    return pc.invert(pc.is_in(pa.array(range(len(lists)), pa.int64()), owners.cast(pa.int64())))
+
+
+def _bounded(rule: ValueRule, values: pa.Array) -> pa.Array:
+    """Numeric bounds, lengths in code points and `Literal` choices, as one mask."""
+    checks: list[pa.Array] = []
+    if rule.minimum is not None:
+        compare = pc.greater if rule.exclusive_minimum else pc.greater_equal
+        checks.append(compare(values, pa.scalar(rule.minimum, values.type)))
+    if rule.maximum is not None:
+        compare = pc.less if rule.exclusive_maximum else pc.less_equal
+        checks.append(compare(values, pa.scalar(rule.maximum, values.type)))
+    if rule.max_length is not None or rule.min_length is not None:
+        lengths = pc.utf8_length(values)
+        if rule.max_length is not None:
+            checks.append(pc.less_equal(lengths, rule.max_length))
+        if rule.min_length is not None:
+            checks.append(pc.greater_equal(lengths, rule.min_length))
+    if rule.choices is not None:
+        checks.append(pc.is_in(values, pa.array(rule.choices, values.type)))
+    mask = pa.array([True] * len(values), pa.bool_())
+    for check in checks:
+        mask = pc.and_(mask, check)
+    return mask

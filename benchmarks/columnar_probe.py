@@ -1,0 +1,110 @@
+"""CPU per messages row of the columnar path (read + check + encode) against today's path
+(read + map + validate), on the same rows of a legacy bot DB, in one process.
+
+    python benchmarks/columnar_probe.py [--db FILE | --messages N] [--rounds 3]
+
+Columnar: `ArrowSqliteTable` batches → `ColumnarChecks.check` → pgpq's binary COPY encoding
+(the bytes are dropped: no server is involved). Today: `SqliteSource.pages` → the bot-sqlite
+`RecordMapper.map_row`, which converts and validates each row into a bare `MessageCreate`.
+Rounds alternate A B A B; each figure is the median of the rounds' process CPU time divided
+by the rows read. Both paths import everything before the first round, so start-up is not in
+either figure. A flagged row would cost the exact path on top: the figure says how many.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench_support import load_script_function
+
+from legacy_import.layouts import builtin_layouts
+from legacy_import.load.binary_copy import encoder_for, target_schema
+from legacy_import.mapping import RecordMapper
+from legacy_import.prepare.columnar_checks import ColumnarChecks
+from legacy_import.records import Mapped, RowPage
+from legacy_import.sources import SourceSpec
+from legacy_import.sources.arrow_sqlite import ArrowSqliteTable
+from legacy_import.sources.sqlite import SqliteSource
+from legacy_import.targets import targets
+
+TABLE = "messages"
+
+
+def columnar(path: Path) -> tuple[int, int]:
+    """(rows read, rows flagged) through read + check + encode."""
+    target = targets()[TABLE]
+    checks = ColumnarChecks(target.schema, target.table)
+    schema = target_schema(checks.schema, target.columns)
+    encoder = encoder_for(schema)
+    source = ArrowSqliteTable(path, TABLE, checks.reads)
+    rows = flagged = 0
+    try:
+        encoder.write_header()
+        for batch in source.batches():
+            checked = checks.check(batch)
+            rows += batch.num_rows
+            flagged += len(checked.flagged)
+            encoder.write_batch(checked.accepted.select(schema.names))
+        encoder.finish()
+    finally:
+        source.close()
+    return rows, flagged
+
+
+def today(path: Path) -> tuple[int, int]:
+    """(rows read, rows rejected) through read + map + validate."""
+    (layout,) = [layout for layout in builtin_layouts() if layout.name == "bot-sqlite"]
+    (rule,) = [rule for rule in layout.tables if rule.target == TABLE]
+    mapper = RecordMapper(rule, targets()[TABLE], reading=TABLE)
+    source = SqliteSource(SourceSpec("sqlite", path))
+    rows = rejected = 0
+    try:
+        for page in source.pages(TABLE, after=0):
+            assert isinstance(page, RowPage), "the generated DB holds only valid UTF-8"
+            for row in page.rows:
+                rows += 1
+                rejected += not isinstance(mapper.map_row(page, row), Mapped)
+    finally:
+        source.close()
+    return rows, rejected
+
+
+def measured(path: Path, run: Callable[[Path], tuple[int, int]]) -> tuple[float, int, int]:
+    start = time.process_time()
+    rows, odd = run(path)
+    return (time.process_time() - start) / rows * 1e6, rows, odd
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="a legacy bot DB (else one is generated)")
+    parser.add_argument("--messages", type=int, default=100_000, help="messages to generate")
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="columnar-probe-") as scratch:
+        path = options.db
+        if path is None:
+            path = Path(scratch) / "legacy.db"
+            load_script_function("make_legacy_db", "make_legacy_db")(
+                path, messages=options.messages
+            )
+        figures: dict[str, list[float]] = {"columnar": [], "today": []}
+        for number in range(1, options.rounds + 1):
+            for name, run in (("columnar", columnar), ("today", today)):
+                per_row, rows, odd = measured(path, run)
+                figures[name].append(per_row)
+                print(f"round {number} {name:8} {per_row:6.2f} µs/row  rows {rows}  odd {odd}")
+        fast, slow = (statistics.median(figures[name]) for name in ("columnar", "today"))
+        print(f"median CPU µs per {TABLE} row: columnar (read + check + encode) {fast:.2f},")
+        print(
+            f"today (read + map + validate) {slow:.2f}; today / columnar = {slow / fast:.1f} times"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -57,6 +57,7 @@ class ColumnarChecks:
             fields.append(pa.field(LEGACY_ID, pa.int64()))
         fields += [pa.field(rule.name, rule.arrow_type) for rule in self.rules]
         self.schema = pa.schema(fields)
+        self._defaults = {rule.name: _default(rule) for rule in self.rules}
 
     def check(self, batch: pa.RecordBatch) -> Checked:
         """Split `batch` (as `ArrowSqliteTable` reads it) into accepted and flagged rows."""
@@ -65,11 +66,13 @@ class ColumnarChecks:
         if self._legacy_id is not None:
             columns.append(_optional(batch, self._legacy_id, pa.int64(), len(batch)))
         for rule in self.rules:
-            valid, converted = _checked(rule, batch)
+            valid, converted = _checked(rule, self._defaults[rule.name], batch)
             ok = pc.and_(ok, valid)
             columns.append(converted)
-        accepted = pa.RecordBatch.from_arrays(columns, schema=self.schema).filter(ok)
-        return Checked(accepted, batch.column(POSITION).filter(pc.invert(ok)))
+        accepted = pa.RecordBatch.from_arrays(columns, schema=self.schema)
+        if pc.all(ok).as_py() is not False:
+            return Checked(accepted, pa.array([], pa.int64()))
+        return Checked(accepted.filter(ok), batch.column(POSITION).filter(pc.invert(ok)))
 
 
 def _optional(batch: pa.RecordBatch, name: str, kind: pa.DataType, rows: int) -> pa.Array:
@@ -78,37 +81,36 @@ def _optional(batch: pa.RecordBatch, name: str, kind: pa.DataType, rows: int) ->
     return pa.nulls(rows, kind)
 
 
-def _checked(rule: ColumnRule, batch: pa.RecordBatch) -> tuple[pa.Array, pa.Array]:
-    """(which rows this column lets pass, its values converted) for one column."""
-    rows = len(batch)
+def _checked(
+    rule: ColumnRule, fill: pa.Scalar | None, batch: pa.RecordBatch
+) -> tuple[pa.Array, pa.Array]:
+    """(which rows this column lets pass, its values converted) for one column; `fill` is
+    what a left-out value becomes, if the checks can prove it valid."""
     if rule.name not in batch.schema.names:
-        return _missing(rule, rows)
+        return _missing(rule, fill, len(batch))
     values = batch.column(rule.name)
-    if rule.storage == "text":
-        valid = utf8_valid(values)
+    valid = utf8_valid(values) if rule.storage == "text" else None
+    if valid is not None:
         values = pc.if_else(valid, values, pa.scalar(None, values.type))
-    else:
-        valid = pa.array([True] * rows, pa.bool_())
     value_ok, converted = _value(rule.value, values, rule.arrow_type)
-    present = pc.is_valid(values)
     if rule.nullable:
-        null_ok = pa.scalar(rule.optional)
-        filled = converted
+        null_ok = rule.optional
     else:
-        fill = _default(rule)
-        null_ok = pa.scalar(fill is not None)
-        filled = converted if fill is None else pc.fill_null(converted, fill)
-    passes = pc.if_else(present, pc.fill_null(value_ok, False), null_ok)
-    return pc.and_(valid, passes), filled
+        null_ok = fill is not None
+        if fill is not None and converted.null_count:
+            converted = pc.fill_null(converted, fill)
+    passes = value_ok
+    if values.null_count:
+        passes = pc.if_else(pc.is_valid(values), pc.fill_null(value_ok, False), null_ok)
+    return (passes if valid is None else pc.and_(valid, passes)), converted
 
 
-def _missing(rule: ColumnRule, rows: int) -> tuple[pa.Array, pa.Array]:
+def _missing(rule: ColumnRule, fill: pa.Scalar | None, rows: int) -> tuple[pa.Array, pa.Array]:
     """A column the legacy table lacks: the field is left out, so its default applies."""
-    fill = _default(rule)
     if fill is None:
         known = rule.default is None and rule.optional
-        return pa.array([known] * rows, pa.bool_()), pa.nulls(rows, rule.arrow_type)
-    return pa.array([True] * rows, pa.bool_()), pa.array([fill.as_py()] * rows, rule.arrow_type)
+        return pa.repeat(pa.scalar(known), rows), pa.nulls(rows, rule.arrow_type)
+    return pa.repeat(pa.scalar(True), rows), pa.repeat(fill, rows)
 
 
 def _default(rule: ColumnRule) -> pa.Scalar | None:
@@ -148,20 +150,21 @@ def _value(rule: ValueRule, values: pa.Array, target: pa.DataType) -> tuple[pa.A
         ok = pc.and_(ok, pc.invert(pc.match_substring(values, "\x00")))
     if kind == "float" and rule.finite:
         ok = pc.and_(ok, pc.is_finite(values))
-    safe = pc.if_else(ok, values, pa.scalar(None, values.type))
-    return ok, safe.cast(target)
+    if values.type == target:
+        return ok, values
+    return ok, pc.if_else(ok, values, pa.scalar(None, values.type)).cast(target)
 
 
 def _items(rule: ValueRule, lists: pa.Array) -> pa.Array:
     """Which lists have only items `rule` proves valid."""
     flat = pc.list_flatten(lists)
-    if len(flat) == 0:
-        return pa.array([True] * len(lists), pa.bool_())
     bad = pc.invert(pc.fill_null(_bounded(rule, flat), False))
     if rule.kind == "text":
         bad = pc.or_(bad, pc.match_substring(flat, "\x00"))
-    owners = pc.filter(pc.list_parent_indices(lists), bad)
-    return pc.invert(pc.is_in(pa.array(range(len(lists)), pa.int64()), owners.cast(pa.int64())))
+    owners = set(pc.list_parent_indices(lists).filter(bad).to_pylist())
+    if not owners:
+        return pa.repeat(pa.scalar(True), len(lists))
+    return pa.array([row not in owners for row in range(len(lists))], pa.bool_())
 
 
 def _bounded(rule: ValueRule, values: pa.Array) -> pa.Array:
@@ -181,7 +184,7 @@ def _bounded(rule: ValueRule, values: pa.Array) -> pa.Array:
             checks.append(pc.greater_equal(lengths, rule.min_length))
     if rule.choices is not None:
         checks.append(pc.is_in(values, pa.array(rule.choices, values.type)))
-    mask = pa.array([True] * len(values), pa.bool_())
+    mask = pa.repeat(pa.scalar(True), len(values))
     for check in checks:
         mask = pc.and_(mask, check)
     return mask

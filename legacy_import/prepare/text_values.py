@@ -34,14 +34,15 @@ _UNSTORABLE_ESCAPE = r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def utf8_valid(values: pa.Array) -> pa.Array:
-    """Which values are valid UTF-8; only an array that fails Arrow's check is looked into."""
+def utf8_valid(values: pa.Array) -> pa.Array | None:
+    """Which values are valid UTF-8, or None when all are; only an array that fails Arrow's
+    check is looked into, value by value."""
     try:
         values.validate(full=True)
     except pa.ArrowInvalid:
         raw = values.cast(pa.binary()).to_pylist()
         return pa.array([value is None or _decodes(value) for value in raw], pa.bool_())
-    return pa.array([True] * len(values), pa.bool_()) if len(values) else pa.array([], pa.bool_())
+    return None
 
 
 def _decodes(value: bytes) -> bool:
@@ -59,7 +60,9 @@ def timestamps(values: pa.Array) -> tuple[pa.Array, pa.Array]:
         pc.match_substring_regex(values, _TIMESTAMP), pc.invert(pc.starts_with(values, "0000"))
     )
     ok = pc.fill_null(shaped, True)
-    candidates = pc.if_else(ok, values, pa.scalar(None, pa.string()))
+    candidates = values
+    if pc.all(ok).as_py() is False:
+        candidates = pc.if_else(ok, values, pa.scalar(None, pa.string()))
     try:
         parsed = pc.cast(candidates, pa.timestamp("us"))
     except pa.ArrowInvalid:

@@ -11,7 +11,9 @@ JSON documents as their original text (sent as JSONB).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +31,7 @@ from legacy_import.sources.arrow_sqlite import MISMATCHES, POSITION, ColumnRead
 from sqlmodel_store.models import StoreSchema
 
 LEGACY_ID = "__legacy_id"
+UTC_ZONES = frozenset({UTC, ZoneInfo("UTC")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,24 @@ class Checked:
 
 
 class ColumnarChecks:
-    """The checks of one target table; `reads` is what the source must read for them."""
+    """The checks of one target table; `reads` is what the source must read for them.
+
+    `legacy_id` names the legacy id column (read as an integer, passed on as `LEGACY_ID`);
+    `zone` is the run's zone for naive times: the checks read them as UTC only, so in any
+    other zone every timestamp goes the exact way, which knows the zone rules."""
 
     def __init__(
-        self, schema: type[StoreSchema], table: Table, *, legacy_id: str | None = "id"
+        self,
+        schema: type[StoreSchema],
+        table: Table,
+        *,
+        legacy_id: str | None = "id",
+        zone: tzinfo = UTC,
     ) -> None:
-        self.rules = column_rules(schema, table)
+        rules = column_rules(schema, table)
+        if zone not in UTC_ZONES:
+            rules = tuple(_exact_if_timestamp(rule) for rule in rules)
+        self.rules = rules
         self._legacy_id = legacy_id
         reads = [ColumnRead(rule.name, rule.storage) for rule in self.rules]
         if legacy_id is not None and legacy_id not in {rule.name for rule in self.rules}:
@@ -73,6 +88,10 @@ class ColumnarChecks:
         if pc.all(ok).as_py() is not False:
             return Checked(accepted, pa.array([], pa.int64()))
         return Checked(accepted.filter(ok), batch.column(POSITION).filter(pc.invert(ok)))
+
+
+def _exact_if_timestamp(rule: ColumnRule) -> ColumnRule:
+    return replace(rule, value=ValueRule("exact")) if rule.value.kind == "timestamp" else rule
 
 
 def _optional(batch: pa.RecordBatch, name: str, kind: pa.DataType, rows: int) -> pa.Array:

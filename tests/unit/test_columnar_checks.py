@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import pytest
 from annotated_types import Interval, MaxLen
@@ -119,3 +121,23 @@ def test_the_bot_rows_as_generated_are_never_flagged(tmp_path: Path) -> None:
             source.close()
     assert counts["messages"] == 3000
     assert flagged == dict.fromkeys(counts, 0)
+
+
+def test_naive_times_go_the_exact_way_when_the_run_is_not_in_utc(tmp_path: Path) -> None:
+    target = targets()["facts"]
+    path = tmp_path / "facts.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE facts (id INTEGER PRIMARY KEY, user_id, fact_text, created_at)")
+        db.execute("INSERT INTO facts VALUES (1, 2, 'tea', '2025-10-27 13:47:00')")
+    db.close()
+    found = {}
+    for zone in (UTC, ZoneInfo("Europe/Moscow")):
+        checks = ColumnarChecks(target.schema, target.table, zone=zone)
+        source = ArrowSqliteTable(path, "facts", checks.reads)
+        try:
+            (batch,) = source.batches()
+        finally:
+            source.close()
+        checked = checks.check(batch)
+        found[str(zone)] = (len(checked.accepted), checked.flagged.to_pylist())
+    assert found == {"UTC": (1, []), "Europe/Moscow": (0, [1])}

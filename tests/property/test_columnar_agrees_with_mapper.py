@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -24,18 +22,15 @@ from typing import Any
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from legacy_import.mapping import RecordMapper
 from legacy_import.prepare.column_rules import FACTORY, column_rules
-from legacy_import.prepare.columnar_checks import LEGACY_ID, ColumnarChecks
-from legacy_import.records import Mapped, Rejected, RowPage
-from legacy_import.sources import SourceSpec
-from legacy_import.sources.arrow_sqlite import POSITION, ArrowSqliteTable
-from legacy_import.sources.sqlite import SqliteSource
+from legacy_import.prepare.columnar_checks import LEGACY_ID
+from legacy_import.records import Mapped
+from legacy_import.sources.arrow_sqlite import POSITION
 from legacy_import.targets import targets
 from tests.legacy.generator import generator
+from tests.property.columnar_paths import RULES, accepted_rows, mapped_by_position
 from tests.property.legacy_sqlite import LEGACY_NAMES, as_written
 from tests.property.strategies import records
-from tests.unit.test_row_mapping import RULES
 
 
 @dataclass(frozen=True)
@@ -130,47 +125,9 @@ def _write(path: Path, table: str, rows: list[dict[str, Any]]) -> str:
     return name
 
 
-def _mapped_by_position(path: Path, table: str, part: str) -> dict[int, Mapped | Rejected | None]:
-    """Today's path: the SQLite source's pages through the bot-sqlite mapper."""
-    mapper = RecordMapper(RULES[table], targets()[table], reading=part)
-    source = SqliteSource(SourceSpec("sqlite", path))
-    found: dict[int, Mapped | Rejected | None] = {}
-    try:
-        for page in source.pages(part, after=0):
-            if isinstance(page, RowPage):
-                found.update((row[0], mapper.map_row(page, row)) for row in page.rows)
-            else:
-                found.update((raw.position, mapper.map(raw)) for raw in page)
-    finally:
-        source.close()
-    return found
-
-
-def _accepted(path: Path, table: str, part: str) -> Iterator[dict[str, Any]]:
-    """The columnar path: the rows it leaves unflagged, as Python values."""
-    target = targets()[table]
-    checks = ColumnarChecks(target.schema, target.table, legacy_id="id" if target.has_id else None)
-    source = ArrowSqliteTable(path, part, checks.reads)
-    try:
-        for batch in source.batches(rows=2):
-            yield from checks.check(batch).accepted.to_pylist()
-    finally:
-        source.close()
-
-
-def stored_form(value: Any, column: str, table: str) -> Any:
-    """What the store keeps of a mapped value, to compare with the columnar one."""
-    if isinstance(value, datetime):
-        return value.timestamp(), value.utcoffset()
-    return value
-
-
-def columnar_form(value: Any, column: str, table: str) -> Any:
-    if isinstance(value, datetime):
-        return value.timestamp(), value.utcoffset()
-    if isinstance(value, str) and targets()[table].conversions[column] == "json":
-        return json.loads(value)
-    return value
+def comparable(value: Any, conversion: str) -> Any:
+    """A JSON document is compared by the value its text holds."""
+    return json.loads(value) if isinstance(value, str) and conversion == "json" else value
 
 
 @given(legacy_rows())
@@ -182,17 +139,15 @@ def test_every_row_the_checks_pass_is_accepted_by_the_mapper_with_the_same_value
     with TemporaryDirectory() as directory:
         path = Path(directory) / "legacy.db"
         part = _write(path, table, rows)
-        exact = _mapped_by_position(path, table, part)
-        accepted = list(_accepted(path, table, part))
+        exact = mapped_by_position(path, table, part)
+        accepted = list(accepted_rows(path, table, part, rows=2))
     passed = {row[POSITION] for row in accepted}
     for row in accepted:
         outcome = exact[row[POSITION]]
         assert isinstance(outcome, Mapped), (row, outcome)
         assert row.get(LEGACY_ID) == outcome.legacy_id
-        for column in targets()[table].columns:
-            assert columnar_form(row[column], column, table) == stored_form(
-                outcome.values[column], column, table
-            ), column
+        for column, conversion in target.conversions.items():
+            assert comparable(row[column], conversion) == outcome.values[column], column
     made_when_validated = {
         rule.name for rule in column_rules(target.schema, target.table) if rule.default is FACTORY
     }

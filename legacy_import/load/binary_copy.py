@@ -9,7 +9,7 @@ in `jsonb` is sent as JSONB, its text unchanged (`1.50` keeps its scale).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Sequence
 from typing import Any
 
 try:
@@ -40,23 +40,36 @@ def encoder_for(
     return pgpq.ArrowToPostgresBinaryEncoder.new_with_encoders(schema, encoders)
 
 
+Batches = Iterable[pa.RecordBatch] | AsyncIterable[pa.RecordBatch]
+
+
 async def copy_chunks(
-    schema: pa.Schema, batches: Iterable[pa.RecordBatch], jsonb: Collection[str] = ()
+    schema: pa.Schema, batches: Batches, jsonb: Collection[str] = ()
 ) -> AsyncIterator[bytes]:
     """The COPY BINARY stream of `batches`: header, one chunk per batch, trailer. A batch is
-    encoded only when COPY asks for more, so one batch at a time is held as bytes."""
+    encoded only when COPY asks for more, so one batch at a time is held as bytes. Batches
+    may come from an async iterable (a reader in a thread, say) or a plain one."""
     encoder = encoder_for(schema, jsonb)
     yield encoder.write_header()
-    for batch in batches:
+    async for batch in _each(batches):
         if batch.num_rows:
             yield encoder.write_batch(batch.select(schema.names))
     yield encoder.finish()
 
 
+async def _each(batches: Batches) -> AsyncIterator[pa.RecordBatch]:
+    if isinstance(batches, AsyncIterable):
+        async for batch in batches:
+            yield batch
+    else:
+        for batch in batches:
+            yield batch
+
+
 async def copy_batches(
     connection: Any,
     table: str,
-    batches: Iterable[pa.RecordBatch],
+    batches: Batches,
     *,
     schema: pa.Schema,
     jsonb: Collection[str] = (),

@@ -9,7 +9,9 @@ spelling the legacy data used and words the reason.
 from __future__ import annotations
 
 import json
+import math
 import re
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -130,9 +132,12 @@ def _readable(text: str, item: pa.DataType) -> bool:
 
 
 def json_documents(values: pa.Array) -> pa.Array:
-    """Which values are JSON objects the store keeps as they are: numbers finite, no NUL or
-    lone surrogate in any key or string. The text itself goes to JSONB unchanged (the same
-    value; `1.50` keeps its scale). Parsed in Python: objects have no shape a regex knows."""
+    """Which values are JSON objects the store keeps as they are: every number one a float
+    holds exactly, no NUL or lone surrogate in any key or string. The text itself goes to
+    JSONB unchanged, which stores the same value as the exact path's re-serialised document
+    (`1.50` keeps its scale, equal as JSONB); a number a float would round (`0.1000…0001`,
+    `1e-400`) would not be, so it goes the exact way. Parsed in Python: objects have no shape
+    a regex knows."""
     return pa.array([_plain_document(value) for value in values.to_pylist()], pa.bool_())
 
 
@@ -140,7 +145,7 @@ def _plain_document(text: str | None) -> bool:
     if text is None:
         return True
     try:
-        value = json.loads(text, parse_constant=_refused, parse_float=_finite)
+        value = json.loads(text, parse_constant=_refused, parse_float=_exact_float)
     except (ValueError, RecursionError):
         return False
     return isinstance(value, dict) and _storable(value)
@@ -150,10 +155,10 @@ def _refused(word: str) -> Any:
     raise ValueError(f"{word} is not JSON the store keeps")
 
 
-def _finite(text: str) -> float:
+def _exact_float(text: str) -> float:
     number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ValueError("a number too large for a float")
+    if not math.isfinite(number) or Decimal(text) != Decimal(repr(number)):
+        raise ValueError(f"{text} is not a number a float holds exactly")
     return number
 
 

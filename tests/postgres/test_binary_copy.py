@@ -170,3 +170,22 @@ async def test_a_jsonb_document_keeps_the_scale_of_its_numbers(
             "SELECT extra_data->>'price' FROM stats ORDER BY id"
         )
         assert [row[0] for row in found] == ["1.50", None]
+
+
+async def test_batches_may_come_from_an_async_iterable(
+    store: Store, migrated_postgres: str
+) -> None:
+    await emptied(store)
+    batch, schema = as_batch("users", ROWS["users"])
+
+    async def produced() -> AsyncIterator[pa.RecordBatch]:
+        for row in range(batch.num_rows):
+            yield batch.slice(row, 1)
+
+    connection = await asyncpg.connect(migrated_postgres.replace("+asyncpg", ""))
+    try:
+        assert await copy_batches(connection, "users", produced(), schema=schema) == 2
+    finally:
+        await connection.close()
+    found = await read_back(store, "users")
+    assert [row["telegram_id"] for row in found] == [2**63 - 1, -(2**63)]

@@ -141,3 +141,21 @@ def test_naive_times_go_the_exact_way_when_the_run_is_not_in_utc(tmp_path: Path)
         checked = checks.check(batch)
         found[str(zone)] = (len(checked.accepted), checked.flagged.to_pylist())
     assert found == {"UTC": (1, []), "Europe/Moscow": (0, [1])}
+
+
+class WithNote(Plain):
+    note: str | None = None
+
+
+class WithRequiredNote(Plain):
+    note: str
+
+
+def test_a_column_the_legacy_table_lacks_takes_the_schema_default(legacy: Path) -> None:
+    table = throwaway_table(Column("note", String(10), nullable=True))
+    assert [row["note"] for row in passing(legacy, WithNote, table)] == [None, None, None]
+
+
+def test_a_required_column_the_legacy_table_lacks_flags_every_row(legacy: Path) -> None:
+    table = throwaway_table(Column("note", String(10), nullable=False))
+    assert passing(legacy, WithRequiredNote, table) == []

@@ -29,6 +29,7 @@ from legacy_import.sources.sqlite import quote
 try:
     import adbc_driver_sqlite.dbapi as adbc_sqlite
     import pyarrow as pa
+    import pyarrow.compute as pc
 except ImportError as error:  # the columnar path is part of the import, never optional
     raise ImportError(
         f"the columnar import needs {error.name}: pip install 'pyarrow>=17' "
@@ -43,6 +44,8 @@ POSITION = "__position"
 MISMATCHES = "__mismatches"
 BATCH_ROWS = 32_768
 _EXACT_FLOAT = 2**53
+# Null masks are 64-bit integers: a table with more columns gets one mask per 62.
+_MASK_BITS = 62
 _ANCHORS: dict[Storage, str] = {"integer": "0", "real": "0.0", "text": "''"}
 
 
@@ -54,32 +57,59 @@ class ColumnRead:
     storage: Storage
 
 
-def _guarded(column: ColumnRead) -> tuple[str, str]:
-    """The column's guarded value, and the SQL that is 1 when its value is a mismatch."""
+def _guarded(column: ColumnRead) -> str:
+    """The column's value if its storage class is the expected one, else NULL."""
     name = quote(column.name)
     kind = f"typeof({name})"
     if column.storage == "real":
-        passes = f"({kind} = 'real' OR ({kind} = 'integer' AND abs({name}) <= {_EXACT_FLOAT}))"
-        value = f"CAST({name} AS REAL)"
-    else:
-        passes = f"{kind} = '{column.storage}'"
-        value = name
-    return f"CASE WHEN {passes} THEN {value} END", f"({kind} <> 'null' AND NOT {passes})"
+        passes = f"{kind} = 'real' OR ({kind} = 'integer' AND abs({name}) <= {_EXACT_FLOAT})"
+        return f"CASE WHEN {passes} THEN CAST({name} AS REAL) END"
+    return f"CASE WHEN {kind} = '{column.storage}' THEN {name} END"
+
+
+def _groups(columns: Sequence[ColumnRead]) -> list[Sequence[ColumnRead]]:
+    return [columns[start : start + _MASK_BITS] for start in range(0, len(columns), _MASK_BITS)]
 
 
 def batches_sql(table: str, columns: Sequence[ColumnRead], after: int) -> str:
-    """The query: the anchor row, then the table's rows after `after` in rowid order."""
+    """The query: the anchor row, then the table's rows after `after` in rowid order, each
+    with its null masks (bit i: column i of the group is NULL as stored) and guarded values.
+
+    A value is a mismatch when it is not NULL as stored but NULL once guarded; comparing
+    the masks in Arrow costs SQLite one `IS NULL` per value instead of two more `typeof()`."""
+    groups = _groups(columns)
     anchor = ", ".join(
-        ["NULL", "0", *(f"{_ANCHORS[c.storage]} AS {quote(c.name)}" for c in columns)]
+        [
+            "NULL",
+            *(f"0 AS {quote(_mask(number))}" for number in range(len(groups))),
+            *(f"{_ANCHORS[c.storage]} AS {quote(c.name)}" for c in columns),
+        ]
     )
-    guarded = [_guarded(column) for column in columns]
-    values = "".join(f", {value}" for value, _ in guarded)
-    mismatches = " + ".join(check for _, check in guarded) or "0"
+    masks = "".join(
+        ", " + " | ".join(f"(({quote(c.name)} IS NULL) << {bit})" for bit, c in enumerate(group))
+        for group in groups
+    )
+    values = "".join(f", {_guarded(column)}" for column in columns)
     rows = (
-        f"SELECT rowid, {mismatches}{values} FROM {quote(table)} "
-        f"WHERE rowid > {int(after)} ORDER BY rowid"
+        f"SELECT rowid{masks}{values} FROM {quote(table)} WHERE rowid > {int(after)} ORDER BY rowid"
     )
     return f"SELECT * FROM (SELECT {anchor}) UNION ALL SELECT * FROM ({rows})"
+
+
+def _mask(number: int) -> str:
+    return f"__nulls_{number}"
+
+
+def mismatches(batch: pa.RecordBatch, columns: Sequence[ColumnRead]) -> pa.Array:
+    """Per row, the values NULL after their guard that were not NULL as stored."""
+    counts = pa.repeat(pa.scalar(0, pa.int64()), batch.num_rows)
+    for number, group in enumerate(_groups(columns)):
+        stored = batch.column(_mask(number))
+        for bit, column in enumerate(group):
+            present = pc.equal(pc.bit_wise_and(stored, pa.scalar(1 << bit, pa.int64())), 0)
+            mismatch = pc.and_(present, pc.is_null(batch.column(column.name)))
+            counts = pc.add(counts, mismatch.cast(pa.int64()))
+    return counts
 
 
 class ArrowSqliteTable:
@@ -96,8 +126,7 @@ class ArrowSqliteTable:
             self.close()
             raise SourceError(f"{path} has no table {table!r}")
         self.columns = tuple(column for column in columns if column.name in present)
-        names = [POSITION, MISMATCHES, *(column.name for column in self.columns)]
-        self._names = names
+        self._names = [POSITION, MISMATCHES, *(column.name for column in self.columns)]
 
     def _column_names(self) -> list[str]:
         cursor = self._connection.cursor()
@@ -121,9 +150,14 @@ class ArrowSqliteTable:
                         raise SourceError("SQLite did not return the anchor row first")
                     batch, first = batch.slice(1), False
                 if batch.num_rows:
-                    yield pa.RecordBatch.from_arrays(batch.columns, names=self._names)
+                    yield self._counted(batch)
         finally:
             cursor.close()
+
+    def _counted(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        values = [batch.column(column.name) for column in self.columns]
+        found = [batch.column(0), mismatches(batch, self.columns), *values]
+        return pa.RecordBatch.from_arrays(found, names=self._names)
 
     def close(self) -> None:
         self._connection.close()

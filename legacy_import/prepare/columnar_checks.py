@@ -26,7 +26,13 @@ from legacy_import.prepare.column_rules import (
     ValueRule,
     column_rules,
 )
-from legacy_import.prepare.text_values import json_documents, json_lists, timestamps, utf8_valid
+from legacy_import.prepare.text_values import (
+    json_documents,
+    json_lists,
+    nul_found,
+    timestamps,
+    utf8_valid,
+)
 from legacy_import.sources.arrow_sqlite import MISMATCHES, POSITION, ColumnRead
 from sqlmodel_store.models import StoreSchema
 
@@ -166,7 +172,9 @@ def _value(rule: ValueRule, values: pa.Array, target: pa.DataType) -> tuple[pa.A
         ok = pc.and_(ok, pc.is_in(values, pa.array([0, 1], values.type)))
         return ok, pc.not_equal(values, 0)
     if kind == "text":
-        ok = pc.and_(ok, pc.invert(pc.match_substring(values, "\x00")))
+        nul = nul_found(values)
+        if nul is not None:
+            ok = pc.and_(ok, pc.invert(nul))
     if kind == "float" and rule.finite:
         ok = pc.and_(ok, pc.is_finite(values))
     if values.type == target:
@@ -179,7 +187,9 @@ def _items(rule: ValueRule, lists: pa.Array) -> pa.Array:
     flat = pc.list_flatten(lists)
     bad = pc.invert(pc.fill_null(_bounded(rule, flat), False))
     if rule.kind == "text":
-        bad = pc.or_(bad, pc.match_substring(flat, "\x00"))
+        nul = nul_found(flat)
+        if nul is not None:
+            bad = pc.or_(bad, nul)
     owners = set(pc.list_parent_indices(lists).filter(bad).to_pylist())
     if not owners:
         return pa.repeat(pa.scalar(True), len(lists))

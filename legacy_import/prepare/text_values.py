@@ -47,6 +47,15 @@ def utf8_valid(values: pa.Array) -> pa.Array | None:
     return None
 
 
+def nul_found(values: pa.Array) -> pa.Array | None:
+    """Which strings hold a NUL, or None when none does: one memchr over the array's bytes
+    clears a whole batch (a NUL outside a sliced array's values only costs the exact search)."""
+    data = values.buffers()[2]
+    if data is None or data.to_pybytes().find(b"\x00") < 0:
+        return None
+    return pc.match_substring(values, "\x00")
+
+
 def _decodes(value: bytes) -> bool:
     try:
         value.decode("utf-8")

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from legacy_import.prepare.text_values import json_documents, json_lists, timestamps, utf8_valid
+from legacy_import.prepare.text_values import (
+    json_documents,
+    json_lists,
+    nul_found,
+    timestamps,
+    utf8_valid,
+)
 
 
 def test_an_impossible_date_is_flagged_and_its_neighbours_still_convert() -> None:
@@ -64,3 +70,13 @@ def test_utf8_is_checked_value_by_value_only_when_the_array_fails() -> None:
     found = utf8_valid(broken)
     assert found is not None
     assert found.to_pylist() == [True, False]
+
+
+def test_a_nul_is_found_in_its_own_string_only() -> None:
+    values = pa.array(["a\x00", "b", None, "c"])
+    assert nul_found(pa.array(["clean", None])) is None
+    found = nul_found(values)
+    assert found is not None
+    assert found.to_pylist() == [True, False, None, False]
+    beside = nul_found(values.slice(1))
+    assert beside is None or beside.to_pylist() == [False, None, False]

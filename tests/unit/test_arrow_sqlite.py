@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +79,9 @@ def test_a_table_the_file_does_not_have_is_a_source_error(tmp_path: Path) -> Non
     path = legacy(tmp_path / "l.db", [])
     with pytest.raises(SourceError, match="no table 'missing'"):
         ArrowSqliteTable(path, "missing", COLUMNS)
+
+
+def test_the_arrow_source_never_imports_the_store_models() -> None:
+    code = "import sys, legacy_import.sources.arrow_sqlite; print('sqlmodel' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert found.stdout.strip() == "False", found.stderr

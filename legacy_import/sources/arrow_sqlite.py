@@ -2,11 +2,12 @@
 
 SQLite is dynamically typed and the ADBC driver is not: it fixes a column's Arrow type from
 the first rows and fails on a later value of another storage class (text in an INTEGER column,
-a BLOB in TEXT). So every column is read through `CASE WHEN typeof(c) ... THEN c END`, and
-SQLite counts per row the values whose storage class is not the expected one: a row with a
-count above zero is one the columnar checks must send to the exact (mapper + pydantic) path,
-which re-reads it by its position. A typed anchor row goes first, so a first batch of NULLs
-cannot fix a column's type as null; it is dropped before a batch leaves this module.
+a BLOB in TEXT). So every column is read through `CASE WHEN typeof(c) ... THEN c END`, with
+a mask per row of the values stored as NULL: a value NULL once guarded but not as stored is
+a mismatch, and a row with a count of them above zero is one the columnar checks must send
+to the exact (mapper + pydantic) path, which re-reads it by its position. A typed anchor row
+goes first, so a first batch of NULLs cannot fix a column's type as null; it is dropped
+before a batch leaves this module.
 
 Text that is not valid UTF-8 reaches Arrow as is: the string array then fails
 `validate(full=True)`, which the checks find on that rare path only.

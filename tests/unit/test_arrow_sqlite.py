@@ -85,3 +85,20 @@ def test_the_arrow_source_never_imports_the_store_models() -> None:
     code = "import sys, legacy_import.sources.arrow_sqlite; print('sqlmodel' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert found.stdout.strip() == "False", found.stderr
+
+
+def test_a_table_wider_than_one_null_mask_counts_every_column(tmp_path: Path) -> None:
+    path = tmp_path / "wide.db"
+    names = [f"c{n}" for n in range(70)]
+    with sqlite3.connect(path) as db:
+        db.execute(f"CREATE TABLE wide ({', '.join(f'{name} INTEGER' for name in names)})")
+        db.execute(
+            f"INSERT INTO wide VALUES ({', '.join('?' * 70)})", [*range(65), "x", *[None] * 4]
+        )
+    db.close()
+    table = ArrowSqliteTable(path, "wide", [ColumnRead(name, "integer") for name in names])
+    try:
+        (row,) = [row for batch in table.batches() for row in batch.to_pylist()]
+    finally:
+        table.close()
+    assert (row[MISMATCHES], row["c64"], row["c65"], row["c66"]) == (1, 64, None, None)

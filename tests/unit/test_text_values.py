@@ -31,12 +31,11 @@ def test_offsets_unix_times_and_other_spellings_are_left_to_the_exact_path() -> 
 
 
 def test_an_integer_beyond_int64_flags_only_its_own_list() -> None:
-    values = pa.array(
-        ["[9223372036854775807, -9223372036854775808]", "[9223372036854775808]", "[]"]
-    )
+    fits, beyond = "[9223372036854775807, -9223372036854775808]", "[9223372036854775808]"
+    values = pa.array([fits, beyond, "[]", "[9999999999999999999, x]"])
     ok, lists = json_lists(values, pa.int64())
-    assert ok.to_pylist() == [True, False, True]
-    assert lists.to_pylist() == [[2**63 - 1, -(2**63)], None, []]
+    assert ok.to_pylist() == [True, False, True, False]
+    assert lists.to_pylist() == [[2**63 - 1, -(2**63)], None, [], None]
 
 
 def test_text_lists_keep_escapes_and_pairs_but_not_nul_or_lone_surrogates() -> None:

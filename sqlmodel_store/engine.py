@@ -5,19 +5,72 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, PoolProxiedConnection
 
+from sqlmodel_store.db_errors import is_connection_lost, pool_timeout, translate, unreachable
 from sqlmodel_store.settings import StoreSettings
+
+# The execution option that marks the connections of units of work: their errors are the
+# store's own. Other users of the engine (migrations, the import tool) see SQLAlchemy's.
+UNIT_OF_WORK = "sqlmodel_store_unit_of_work"
+_COMMITTING = "sqlmodel_store_committing"
+
+
+class StorePool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio pool, whose checkout failures are the store's own errors.
+
+    A checkout waits for a free connection, opens new ones and re-opens those the pre-ping
+    found dead: each can fail outside any statement, with no other hook to catch it.
+    """
+
+    def connect(self) -> PoolProxiedConnection:
+        try:
+            return super().connect()
+        except sa_exc.TimeoutError as error:
+            raise pool_timeout() from error
+        except OSError as error:
+            raise unreachable(error) from error
 
 
 def create_engine(settings: StoreSettings) -> AsyncEngine:
     """Build the engine; nothing connects until the first unit of work."""
-    if settings.is_sqlite:
-        return _sqlite_engine(settings)
-    return _postgres_engine(settings)
+    engine = _sqlite_engine(settings) if settings.is_sqlite else _postgres_engine(settings)
+    _translate_errors(engine)
+    return engine
+
+
+def _translate_errors(engine: AsyncEngine) -> None:
+    """Errors of statements, BEGIN, COMMIT and ROLLBACK on a unit of work's connection, also
+    through `uow.session` directly, become the store's own (the original as `__cause__`)."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> BaseException | None:
+        if context.is_pre_ping:
+            return None  # the pool reconnects on its own
+        connection = context.connection
+        options = (connection or context.engine or sync_engine).get_execution_options()
+        if not options.get(UNIT_OF_WORK):
+            return None
+        error = context.sqlalchemy_exception or context.original_exception
+        committing = connection is not None and connection.info.pop(_COMMITTING, False)
+        translated = translate(error, committing=committing, connecting=connection is None)
+        if isinstance(error, sa_exc.DBAPIError) and is_connection_lost(error):
+            context.is_disconnect = True  # never hand a broken connection out again
+        return translated
+
+    @event.listens_for(sync_engine, "commit")
+    def _on_commit(connection: Connection) -> None:
+        connection.info[_COMMITTING] = True
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.info.pop(_COMMITTING, None)
 
 
 def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
@@ -33,6 +86,7 @@ def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
         }
     return create_async_engine(
         settings.url,
+        poolclass=StorePool,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout,
@@ -50,6 +104,7 @@ def _sqlite_engine(settings: StoreSettings) -> AsyncEngine:
     pool: dict[str, Any] = {}
     if is_file:
         pool = {
+            "poolclass": StorePool,
             "pool_size": settings.database_pool_size,
             "max_overflow": settings.database_max_overflow,
             "pool_timeout": settings.database_pool_timeout,

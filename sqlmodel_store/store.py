@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_store import health, migrations
-from sqlmodel_store.engine import create_engine
+from sqlmodel_store.engine import UNIT_OF_WORK, create_engine
 from sqlmodel_store.errors import SchemaNotAtHeadError
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.uow import SqlUnitOfWork
@@ -24,8 +24,11 @@ class Store:
     def __init__(self, settings: StoreSettings | None = None) -> None:
         self.settings = settings if settings is not None else StoreSettings()
         self.engine: AsyncEngine = create_engine(self.settings)
+        # Sessions run on connections marked as a unit of work's: their errors are the store's.
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine.execution_options(**{UNIT_OF_WORK: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
         )
 
     @classmethod

@@ -97,8 +97,14 @@ class SqlUnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches the rows without
         # expiring them, so rows read in the unit stay readable after it (rollback() would not).
+        # The session's own exit runs close() in a task of its own and waits for it, as
+        # `async with AsyncSession()` does: a cancelled handler still returns its connection,
+        # and the wait yields to the loop. Without that yield a task looping over units takes
+        # its connection straight back (the pool hands an idle one to whoever asks first, not
+        # to the task it woke), and the units queued for the pool starve into PoolTimeoutError.
         try:
-            await self.session.close()
+            async with database_errors():
+                await self.session.__aexit__(exc_type, exc, traceback)
         finally:
             self._session = None
 
@@ -109,7 +115,8 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         """Discard every write of this unit so far; the unit stays usable."""
-        await self.session.rollback()
+        async with database_errors():
+            await self.session.rollback()
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 """sqlmodel-store: typed, async storage for Telegram-bot data on PostgreSQL and SQLite."""
 
 from sqlmodel_store.errors import (
+    ConflictError,
     ConstraintError,
     DatabaseUnavailableError,
     DuplicateKeyError,
@@ -16,6 +17,7 @@ from sqlmodel_store.store import Store
 from sqlmodel_store.uow import SqlUnitOfWork, UnitOfWork
 
 __all__ = [
+    "ConflictError",
     "ConstraintError",
     "DatabaseUnavailableError",
     "DuplicateKeyError",

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from tests.factories import message, user
 
 CHAT = -1001234567890
 STAT = "messages"
+_message_ids = count(1)  # unique across runs, so a second run in a test adds new messages
 
 
 @asynccontextmanager
@@ -63,9 +65,9 @@ async def run_load(
     deadline = time.monotonic() + seconds
 
     async def sender(task: int) -> None:
-        telegram_id, number = 7_000_000_000 + task, task * 1_000_000
+        telegram_id = 7_000_000_000 + task
         while time.monotonic() < deadline:
-            number += 1
+            number = next(_message_ids)
             key = (telegram_id, number)
             try:
                 await bot_update(store, telegram_id, number)

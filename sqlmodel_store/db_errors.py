@@ -134,10 +134,11 @@ def _refused(error: sa_exc.DBAPIError, *, committing: bool, connecting: bool) ->
             "of work again (store.transaction does)"
         )
     if state in _PREPARED or "prepared statement" in reason:
+        # The driver's own hint (below its first line) names asyncpg options, not ours.
         return StoreError(
-            f"{reason}: a connection pooler (pgbouncer in transaction mode) moved the "
-            "session's prepared statements to another server connection; set "
-            "DATABASE_PGBOUNCER=true"
+            f"{reason.splitlines()[0]}: behind a connection pooler in transaction mode "
+            "(pgbouncer), a session's prepared statements meet other clients' on shared "
+            "server connections; set DATABASE_PGBOUNCER=true"
         )
     if "database is locked" in reason:
         return PoolTimeoutError(

@@ -10,31 +10,16 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
-from sqlmodel_store.db_errors import is_connection_lost, pool_timeout, translate, unreachable
+from sqlmodel_store.db_errors import is_connection_lost, translate
+from sqlmodel_store.pool import StorePool
 from sqlmodel_store.settings import StoreSettings
 
 # The execution option that marks the connections of units of work: their errors are the
 # store's own. Other users of the engine (migrations, the import tool) see SQLAlchemy's.
 UNIT_OF_WORK = "sqlmodel_store_unit_of_work"
 _COMMITTING = "sqlmodel_store_committing"
-
-
-class StorePool(AsyncAdaptedQueuePool):
-    """SQLAlchemy's asyncio pool, whose checkout failures are the store's own errors.
-
-    A checkout waits for a free connection, opens new ones and re-opens those the pre-ping
-    found dead: each can fail outside any statement, with no other hook to catch it.
-    """
-
-    def connect(self) -> PoolProxiedConnection:
-        try:
-            return super().connect()
-        except sa_exc.TimeoutError as error:
-            raise pool_timeout() from error
-        except OSError as error:
-            raise unreachable(error) from error
 
 
 def create_engine(settings: StoreSettings) -> AsyncEngine:

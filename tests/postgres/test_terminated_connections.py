@@ -9,6 +9,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from sqlmodel_store import DatabaseUnavailableError
+from sqlmodel_store.engine import TRUSTED_FOR_S
 from tests.postgres.bot_load import assert_consistent, empty_store, run_load
 
 OTHERS = (
@@ -49,3 +50,24 @@ async def test_connections_terminated_mid_load_fail_only_their_units(
     assert all("unreachable" not in str(e) for e in outcome.errors)
     assert after.errors == []
     assert after.acknowledged
+
+
+async def _terminate_all(url: str) -> int:
+    return await _terminate_repeatedly(url, times=1, every=0)
+
+
+async def test_idle_connections_the_server_closed_are_replaced_at_checkout(
+    migrated_postgres: str,
+) -> None:
+    async with empty_store(migrated_postgres, database_pool_size=5) as store:
+        await run_load(store, tasks=5, seconds=0.3)  # connections now idle in the pool
+        assert await _terminate_all(migrated_postgres) > 0
+        await asyncio.sleep(0.1)  # the driver reads the server's goodbye
+        soon = await run_load(store, tasks=5, seconds=0.3)
+        assert await _terminate_all(migrated_postgres) > 0
+        await asyncio.sleep(TRUSTED_FOR_S + 0.1)  # idle long enough to be pinged as well
+        later = await run_load(store, tasks=5, seconds=0.3)
+    assert soon.errors == []
+    assert later.errors == []
+    assert soon.acknowledged
+    assert later.acknowledged

@@ -42,14 +42,16 @@ def _translate_errors(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "handle_error")
     def _on_error(context: ExceptionContext) -> BaseException | None:
-        if context.is_pre_ping:
-            return None  # the pool reconnects on its own
         connection = context.connection
         options = (connection or context.engine or sync_engine).get_execution_options()
         if not options.get(UNIT_OF_WORK):
             return None
         error = context.sqlalchemy_exception or context.original_exception
-        committing = connection is not None and connection.info.pop(_COMMITTING, False)
+        committing = (
+            connection is not None
+            and not connection.invalidated
+            and bool(connection.info.pop(_COMMITTING, False))
+        )
         translated = translate(error, committing=committing, connecting=connection is None)
         if isinstance(error, sa_exc.DBAPIError) and is_connection_lost(error):
             context.is_disconnect = True  # never hand a broken connection out again

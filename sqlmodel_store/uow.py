@@ -98,10 +98,11 @@ class SqlUnitOfWork:
         # close() rolls back whatever was not committed and detaches the rows without
         # expiring them, so rows read in the unit stay readable after it (rollback() would not).
         # The session's own exit runs close() in a task of its own and waits for it, as
-        # `async with AsyncSession()` does: a cancelled handler still returns its connection,
-        # and the wait yields to the loop. Without that yield a task looping over units takes
-        # its connection straight back (the pool hands an idle one to whoever asks first, not
-        # to the task it woke), and the units queued for the pool starve into PoolTimeoutError.
+        # `async with AsyncSession()` does: a handler cancelled meanwhile (a timeout) still
+        # returns its connection, and the wait yields to the loop before this task can ask
+        # the pool again. Calling close() directly did neither: a task looping over units took
+        # its connection straight back from the units queued for it, which starved into
+        # PoolTimeoutError (the pool's fair queue now also hands it to the longest waiting).
         try:
             async with database_errors():
                 await self.session.__aexit__(exc_type, exc, traceback)
@@ -109,7 +110,14 @@ class SqlUnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
-        """Make every write of this unit permanent."""
+        """Make every write of this unit permanent.
+
+        Raises:
+            ConflictError: a deadlock or serialization failure rolled the unit back
+                (retryable: `store.transaction` runs it again).
+            DatabaseUnavailableError: the connection was lost; `outcome_unknown` when it
+                dropped while COMMIT was in flight, so the writes may or may not be there.
+        """
         async with database_errors():
             await self.session.commit()
 

@@ -3,9 +3,11 @@
 Per update, one transaction: upsert the sender, add the message, increment the sender's
 message counter (advisory lock, sample, total), commit. The peer runs the same statements
 with SQLAlchemy Core + asyncpg on an engine with the same pool (10 + 20, pre-ping). Both run
-in this process, alternating store, core, store, core…, at each concurrency; figures are
-medians over the rounds. Goal (issue 23): store >= 0.9x core at 1, 10 and 50 tasks; at every
-concurrency, the fewest updates of one task >= 1/4 of the median (no task starves).
+in this process, alternating the paths round by round at each concurrency; figures are
+medians over the rounds. A third path, uow+core, runs the Core statements inside a unit of
+work: the cost of the unit of work, session and pool, apart from the repositories. Goal
+(issue 23): store >= 0.9x core at 1, 10 and 50 tasks; at every concurrency, the fewest updates
+of one task >= 1/4 of the median (no task starves).
 
     .venv/bin/python benchmarks/store_load_bench.py
     .venv/bin/python benchmarks/store_load_bench.py --tasks 1 10 50 100 --seconds 5 --rounds 3
@@ -25,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from store_bench import ADMIN_URL, throwaway_store
 
 from sqlmodel_store import Store
@@ -53,7 +55,8 @@ async def store_update(store: Store, telegram_id: int, message_id: int) -> None:
         await uow.commit()
 
 
-async def core_update(engine: AsyncEngine, telegram_id: int, message_id: int) -> None:
+async def core_statements(connection: AsyncConnection, telegram_id: int, message_id: int) -> None:
+    """The update's statements in SQLAlchemy Core, in the caller's transaction."""
     now = datetime.now(UTC)
     upsert = pg_insert(USERS).values(
         telegram_id=telegram_id, username="bench", is_friend=False, created_at=now, updated_at=now
@@ -62,19 +65,31 @@ async def core_update(engine: AsyncEngine, telegram_id: int, message_id: int) ->
         index_elements=["telegram_id"],
         set_={"username": upsert.excluded.username, "updated_at": now},
     ).returning(*USERS.c)
+    user_id = (await connection.execute(upsert)).one().id
+    message = {"user_id": user_id, "chat_id": CHAT_ID, "message_id": message_id}
+    row = message | {"text": "hello", "message_type": "text", "timestamp": now}
+    await connection.execute(insert(MESSAGES).returning(MESSAGES.c.id), row)
+    lock = func.pg_advisory_xact_lock(func.hashtextextended("messages", user_id))
+    await connection.execute(select(lock))
+    sample = {"user_id": user_id, "stat_type": "messages", "value": 1.0, "timestamp": now}
+    await connection.execute(insert(STATS).returning(STATS.c.id), sample)
+    total = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
+        Stat.user_id == user_id, Stat.stat_type == "messages"
+    )
+    (await connection.execute(total)).scalar_one()
+
+
+async def core_update(engine: AsyncEngine, telegram_id: int, message_id: int) -> None:
     async with engine.begin() as connection:
-        user_id = (await connection.execute(upsert)).one().id
-        message = {"user_id": user_id, "chat_id": CHAT_ID, "message_id": message_id}
-        row = message | {"text": "hello", "message_type": "text", "timestamp": now}
-        await connection.execute(insert(MESSAGES).returning(MESSAGES.c.id), row)
-        lock = func.pg_advisory_xact_lock(func.hashtextextended("messages", user_id))
-        await connection.execute(select(lock))
-        sample = {"user_id": user_id, "stat_type": "messages", "value": 1.0, "timestamp": now}
-        await connection.execute(insert(STATS).returning(STATS.c.id), sample)
-        total = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
-            Stat.user_id == user_id, Stat.stat_type == "messages"
-        )
-        (await connection.execute(total)).scalar_one()
+        await core_statements(connection, telegram_id, message_id)
+
+
+async def unit_core_update(store: Store, telegram_id: int, message_id: int) -> None:
+    """Core statements inside a unit of work: what the unit of work, session and pool cost
+    apart from the repositories."""
+    async with store.unit_of_work() as uow:
+        await core_statements(await uow.session.connection(), telegram_id, message_id)
+        await uow.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,23 +132,32 @@ async def compare(store: Store, core: AsyncEngine, opts: argparse.Namespace) -> 
     async def via_store(t: int, m: int) -> None:
         await store_update(store, t, m)
 
+    async def via_unit(t: int, m: int) -> None:
+        await unit_core_update(store, t, m)
+
     async def via_core(t: int, m: int) -> None:
         await core_update(core, t, m)
 
-    await run(via_store, 10, 1.0, ids)  # warm-up: connections, caches, compiled statements
-    await run(via_core, 10, 1.0, ids)
-    print(f"{'tasks':>5} {'store/s':>9} {'core/s':>9} {'ratio':>6}  per task min/median/max")
+    paths: dict[str, Update] = {"store": via_store, "uow+core": via_unit, "core": via_core}
+    for update in paths.values():  # warm-up: connections, caches, compiled statements
+        await run(update, 10, 1.0, ids)
+    print(
+        f"{'tasks':>5} {'store/s':>9} {'uow+core/s':>11} {'core/s':>9} {'store/core':>10} "
+        f"{'uow+core/core':>13}  per task min/median/max; errors"
+    )
     for tasks in opts.tasks:
-        runs: dict[str, list[Run]] = {"store": [], "core": []}
+        runs: dict[str, list[Run]] = {name: [] for name in paths}
         for _ in range(opts.rounds):
-            runs["store"].append(await run(via_store, tasks, opts.seconds, ids))
-            runs["core"].append(await run(via_core, tasks, opts.seconds, ids))
+            for name, update in paths.items():
+                runs[name].append(await run(update, tasks, opts.seconds, ids))
         rate = {k: statistics.median(r.per_second for r in v) for k, v in runs.items()}
-        errors = {k: sum(r.errors for r in v) for k, v in runs.items()}
+        spreads = ", ".join(
+            f"{k} {spread(v)} ({sum(r.errors for r in v)})" for k, v in runs.items()
+        )
         print(
-            f"{tasks:>5} {rate['store']:>9.0f} {rate['core']:>9.0f} "
-            f"{rate['store'] / rate['core']:>6.2f}  store {spread(runs['store'])}, "
-            f"core {spread(runs['core'])}; errors store {errors['store']}, core {errors['core']}"
+            f"{tasks:>5} {rate['store']:>9.0f} {rate['uow+core']:>11.0f} {rate['core']:>9.0f} "
+            f"{rate['store'] / rate['core']:>10.2f} {rate['uow+core'] / rate['core']:>13.2f}  "
+            f"{spreads}"
         )
 
 

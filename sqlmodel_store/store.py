@@ -78,6 +78,7 @@ class Store:
         Raises:
             StoreError: the last run's error once `attempts` are spent, or at once any error
                 that is not retryable.
+            ValueError: `attempts` is less than 1.
         """
         if attempts < 1:
             raise ValueError(f"attempts must be at least 1, not {attempts}")

@@ -49,6 +49,9 @@ _PREPARED = {"26000", "42P05"}
 _SERVER_GONE = {"57P01", "57P02", "57P03"}
 # Raised by asyncpg before anything is sent: the connection was already known closed.
 _CLOSED_BEFORE_SEND = "connection is closed"
+# asyncpg's words for a connection left unusable: closed, or stuck in an operation that a
+# cancellation or a lost server interrupted ("cannot switch to state …; another operation …").
+_BROKEN = (_CLOSED_BEFORE_SEND, "connection was closed", "another operation")
 
 
 def _driver_error(error: sa_exc.DBAPIError) -> Any:
@@ -113,14 +116,13 @@ def is_connection_lost(error: sa_exc.DBAPIError) -> bool:
     an interrupted operation in a state it cannot leave."""
     state = _sqlstate(error) or ""
     driver = _driver_error(error)
-    name = type(driver).__name__
     return (
         error.connection_invalidated
         or state.startswith("08")
         or state in _SERVER_GONE
         or isinstance(driver, OSError)
-        or name in ("ConnectionDoesNotExistError", "InterfaceError")
-        or (name == "InternalClientError" and "another operation" in str(driver))
+        or type(driver).__name__ == "ConnectionDoesNotExistError"
+        or any(marker in str(driver) for marker in _BROKEN)
     )
 
 

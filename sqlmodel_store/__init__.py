@@ -1,6 +1,7 @@
 """sqlmodel-store: typed, async storage for Telegram-bot data on PostgreSQL and SQLite."""
 
 from sqlmodel_store.errors import (
+    ConflictError,
     ConstraintError,
     DatabaseUnavailableError,
     DuplicateKeyError,
@@ -19,6 +20,7 @@ from sqlmodel_store.uow import SqlUnitOfWork, UnitOfWork
 
 __all__ = [
     "CommitToken",
+    "ConflictError",
     "ConstraintError",
     "DatabaseUnavailableError",
     "DuplicateKeyError",

@@ -2,22 +2,68 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from sqlmodel_store.db_errors import is_connection_lost, translate
+from sqlmodel_store.pool import StorePool
 from sqlmodel_store.settings import StoreSettings
+
+# The execution option that marks the connections of units of work: their errors are the
+# store's own. Other users of the engine (migrations, the import tool) see SQLAlchemy's.
+UNIT_OF_WORK = "sqlmodel_store_unit_of_work"
+_COMMITTING = "sqlmodel_store_committing"
+_RETURNED = "sqlmodel_store_returned_at"
+# A connection back from work this recently is trusted without a round trip to the server
+# (HikariCP's "alive bypass window"): SQLAlchemy's pre-ping costs three (BEGIN, a query,
+# ROLLBACK) on every checkout. The driver is still asked whether it saw the connection close.
+TRUSTED_FOR_S = 0.5
 
 
 def create_engine(settings: StoreSettings) -> AsyncEngine:
     """Build the engine; nothing connects until the first unit of work."""
-    if settings.is_sqlite:
-        return _sqlite_engine(settings)
-    return _postgres_engine(settings)
+    engine = _sqlite_engine(settings) if settings.is_sqlite else _postgres_engine(settings)
+    _translate_errors(engine)
+    return engine
+
+
+def _translate_errors(engine: AsyncEngine) -> None:
+    """Errors of statements, BEGIN, COMMIT and ROLLBACK on a unit of work's connection, also
+    through `uow.session` directly, become the store's own (the original as `__cause__`)."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> BaseException | None:
+        connection = context.connection
+        options = (connection or context.engine or sync_engine).get_execution_options()
+        if not options.get(UNIT_OF_WORK):
+            return None
+        error = context.sqlalchemy_exception or context.original_exception
+        committing = (
+            connection is not None
+            and not connection.invalidated
+            and bool(connection.info.pop(_COMMITTING, False))
+        )
+        translated = translate(error, committing=committing, connecting=connection is None)
+        if isinstance(error, sa_exc.DBAPIError) and is_connection_lost(error):
+            context.is_disconnect = True  # never hand a broken connection out again
+        return translated
+
+    @event.listens_for(sync_engine, "commit")
+    def _on_commit(connection: Connection) -> None:
+        connection.info[_COMMITTING] = True
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.info.pop(_COMMITTING, None)
 
 
 def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
@@ -31,17 +77,46 @@ def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
             "prepared_statement_cache_size": 0,
             "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
         }
-    return create_async_engine(
+    engine = create_async_engine(
         settings.url,
+        poolclass=StorePool,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout,
         pool_recycle=settings.database_pool_recycle,
-        pool_pre_ping=settings.database_pool_pre_ping,
         echo=settings.database_echo,
         hide_parameters=not settings.database_echo,
         connect_args=connect_args,
     )
+    if settings.database_pool_pre_ping:
+        _check_on_checkout(engine)
+    return engine
+
+
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """The pre-ping for PostgreSQL: drop connections the server closed, and ping only those
+    idle for longer than TRUSTED_FOR_S (the pool replaces a failed one with a new one)."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(
+        dbapi_connection: DBAPIConnection,
+        record: ConnectionPoolEntry,
+        _: PoolProxiedConnection,
+    ) -> None:
+        returned = record.info.pop(_RETURNED, None)  # None: a connection opened just now
+        if dbapi_connection.driver_connection.is_closed():
+            raise sa_exc.DisconnectionError("the server closed the connection")
+        if returned is None or time.monotonic() - returned < TRUSTED_FOR_S:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise sa_exc.DisconnectionError(f"the connection failed its ping: {error}") from error
 
 
 def _sqlite_engine(settings: StoreSettings) -> AsyncEngine:
@@ -50,6 +125,7 @@ def _sqlite_engine(settings: StoreSettings) -> AsyncEngine:
     pool: dict[str, Any] = {}
     if is_file:
         pool = {
+            "poolclass": StorePool,
             "pool_size": settings.database_pool_size,
             "max_overflow": settings.database_max_overflow,
             "pool_timeout": settings.database_pool_timeout,

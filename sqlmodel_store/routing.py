@@ -19,6 +19,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sqlmodel_store.engine import UNIT_OF_WORK
 from sqlmodel_store.read_only import guard_read_only, refuse_read_only_writes
 from sqlmodel_store.settings import StoreSettings, redact
 from sqlmodel_store.tokens import UNKNOWN_POSITION, CommitToken
@@ -73,7 +74,10 @@ class Router:
     ) -> None:
         self._settings = settings
         self._postgres = primary.dialect.name == "postgresql"
-        reader = primary.execution_options(postgresql_readonly=True) if self._postgres else primary
+        # Units of work's connections: their errors are the store's own (engine.UNIT_OF_WORK).
+        unit = {UNIT_OF_WORK: True}
+        readonly = {"postgresql_readonly": True} if self._postgres else {}
+        reader = primary.execution_options(**unit, **readonly)
         self._primary_readers = async_sessionmaker(
             reader, class_=AsyncSession, expire_on_commit=False
         )
@@ -85,7 +89,7 @@ class Router:
                 url=redact(engine.url),
                 engine=engine,
                 sessions=async_sessionmaker(
-                    engine.execution_options(postgresql_readonly=True),
+                    engine.execution_options(**unit, postgresql_readonly=True),
                     class_=AsyncSession,
                     expire_on_commit=False,
                 ),

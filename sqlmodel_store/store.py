@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_store import health, migrations
-from sqlmodel_store.engine import create_engine
-from sqlmodel_store.errors import SchemaNotAtHeadError
+from sqlmodel_store.engine import UNIT_OF_WORK, create_engine
+from sqlmodel_store.errors import SchemaNotAtHeadError, StoreError
 from sqlmodel_store.routing import Router
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.tokens import CommitToken
 from sqlmodel_store.uow import SqlUnitOfWork
+
+T = TypeVar("T")
+# Retry waits: full jitter over an exponential ceiling, so units that collided once do not
+# collide again in step.
+_FIRST_WAIT_S = 0.02
+_LONGEST_WAIT_S = 1.0
 
 
 class Store:
@@ -26,8 +35,11 @@ class Store:
     def __init__(self, settings: StoreSettings | None = None) -> None:
         self.settings = settings if settings is not None else StoreSettings()
         self.engine: AsyncEngine = create_engine(self.settings)
+        # Sessions run on connections marked as a unit of work's: their errors are the store's.
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine.execution_options(**{UNIT_OF_WORK: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
         )
         self.router = Router(
             self.settings,
@@ -70,6 +82,46 @@ class Store:
         return SqlUnitOfWork(
             self._sessions, self.dialect, router=self.router, read_only=read_only, after=token
         )
+
+    async def transaction(
+        self, fn: Callable[[SqlUnitOfWork], Awaitable[T]], *, attempts: int = 3
+    ) -> T:
+        """Run `fn(uow)` in a unit of work and commit; run it again when it lost a conflict.
+
+        A deadlock or serialization failure (`ConflictError`, `retryable`) rolls the unit
+        back; `fn` then runs again in a new unit after a jittered wait, up to `attempts`
+        runs in all. `fn` may call `uow.commit()` itself; it must not have effects outside
+        the database that cannot be repeated.
+
+            async def reply(uow: UnitOfWork) -> float:
+                await uow.stats.increment(sender_id, "replies")
+                return await uow.stats.increment(receiver_id, "replied")
+
+            total = await store.transaction(reply)
+
+        Returns:
+            What `fn` returned, from the run that committed.
+
+        Raises:
+            StoreError: the last run's error once `attempts` are spent, or at once any error
+                that is not retryable.
+            ValueError: `attempts` is less than 1.
+        """
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, not {attempts}")
+        attempt = 1
+        while True:
+            try:
+                async with self.unit_of_work() as uow:
+                    result = await fn(uow)
+                    await uow.commit()
+                return result
+            except StoreError as error:
+                if not error.retryable or attempt >= attempts:
+                    raise
+            ceiling = min(_LONGEST_WAIT_S, _FIRST_WAIT_S * 2 ** (attempt - 1))
+            await asyncio.sleep(random.uniform(0, ceiling))
+            attempt += 1
 
     async def health(self) -> health.HealthReport:
         """Check the database; never raises, reports status "error" instead."""

@@ -121,8 +121,15 @@ class SqlUnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches the rows without
         # expiring them, so rows read in the unit stay readable after it (rollback() would not).
+        # The session's own exit runs close() in a task of its own and waits for it, as
+        # `async with AsyncSession()` does: a handler cancelled meanwhile (a timeout) still
+        # returns its connection, and the wait yields to the loop before this task can ask
+        # the pool again. Calling close() directly did neither: a task looping over units took
+        # its connection straight back from the units queued for it, which starved into
+        # PoolTimeoutError (the pool's fair queue now also hands it to the longest waiting).
         try:
-            await self.session.close()
+            async with database_errors():
+                await self.session.__aexit__(exc_type, exc, traceback)
         finally:
             self._session = None
 
@@ -131,6 +138,12 @@ class SqlUnitOfWork:
 
         Returns:
             Where the commit ended, for `store.unit_of_work(read_only=True, after=token)`.
+
+        Raises:
+            ConflictError: a deadlock or serialization failure rolled the unit back
+                (retryable: `store.transaction` runs it again).
+            DatabaseUnavailableError: the connection was lost; `outcome_unknown` when it
+                dropped while COMMIT was in flight, so the writes may or may not be there.
         """
         async with database_errors():
             await self.session.commit()
@@ -140,7 +153,8 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         """Discard every write of this unit so far; the unit stays usable."""
-        await self.session.rollback()
+        async with database_errors():
+            await self.session.rollback()
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

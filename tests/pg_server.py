@@ -17,7 +17,8 @@ import tempfile
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,8 +67,33 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A throwaway PostgreSQL cluster the tests own: they may stop and start it at will."""
+
+    url: str
+    data: Path
+    log: Path
+    options: str
+    run_as: tuple[str, ...]
+
+    def _pg_ctl(self, *args: str) -> None:
+        pg_ctl = shutil.which("pg_ctl") or "pg_ctl"
+        subprocess.run(
+            [*self.run_as, pg_ctl, "-D", str(self.data), *args], check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        self._pg_ctl("-w", "-l", str(self.log), "-o", self.options, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`fast`: roll back open transactions and close every connection)."""
+        self._pg_ctl("-w", "-m", mode, "stop")
+
+
 @contextmanager
-def _throwaway_cluster() -> Iterator[str]:
+def throwaway_cluster() -> Iterator[Cluster]:
+    """A new cluster on a free port, removed afterwards."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if not (initdb and pg_ctl):
         raise NoServerError("initdb/pg_ctl are not on PATH")
@@ -81,39 +107,36 @@ def _throwaway_cluster() -> Iterator[str]:
             raise NoServerError("running as root, and no `postgres` user to run initdb") from None
         os.chown(root, account.pw_uid, account.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = Path(root) / "data", _free_port()
+    port = _free_port()
+    cluster = Cluster(
+        url=f"postgresql://postgres@127.0.0.1:{port}/postgres",
+        data=Path(root) / "data",
+        log=Path(root) / "log",
+        options=f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+        run_as=tuple(run_as),
+    )
     try:
         subprocess.run(
-            [*run_as, initdb, "-D", str(data), "-U", "postgres", "--auth=trust"],
+            [*run_as, initdb, "-D", str(cluster.data), "-U", "postgres", "--auth=trust"],
             check=True,
             capture_output=True,
         )
-        subprocess.run(
-            [
-                *run_as,
-                pg_ctl,
-                "-D",
-                str(data),
-                "-w",
-                "-l",
-                str(Path(root) / "log"),
-                "-o",
-                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        cluster.start()
     except (subprocess.CalledProcessError, OSError) as error:
         shutil.rmtree(root, ignore_errors=True)
         raise NoServerError(f"could not start a throwaway cluster: {error}") from None
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield cluster
     finally:
-        subprocess.run(
-            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
+        with suppress(subprocess.CalledProcessError):
+            cluster.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def _throwaway_cluster() -> Iterator[str]:
+    with throwaway_cluster() as cluster:
+        yield cluster.url
 
 
 @contextmanager

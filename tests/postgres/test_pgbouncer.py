@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from sqlmodel_store import Store, StoreSettings
 from tests.factories import user
+from tests.postgres.bot_load import assert_consistent, empty_store, run_load
 
 REPLICAS = 3
 
@@ -84,6 +85,18 @@ def test_without_the_setting_prepared_statements_collide(pgbouncer_url: str) -> 
     assert any("prepared statement" in output for output in outputs), outputs
 
 
+def test_without_the_setting_the_error_is_the_stores_and_names_the_setting(
+    pgbouncer_url: str,
+) -> None:
+    failures = [output for output in _replicas(pgbouncer_url, pgbouncer=False) if output]
+    assert failures
+    for failure in failures:
+        assert failure.startswith("StoreError: prepared statement"), failure
+        assert "set DATABASE_PGBOUNCER=true" in failure
+        assert "unreachable" not in failure
+        assert "statement_cache_size" not in failure  # asyncpg's option, not ours
+
+
 def test_with_the_setting_replicas_share_the_server_connection(pgbouncer_url: str) -> None:
     assert _replicas(pgbouncer_url, pgbouncer=True) == [""] * REPLICAS
 
@@ -94,3 +107,13 @@ async def test_writes_work_through_pgbouncer(pgbouncer_url: str) -> None:
         added = await uow.users.upsert(user())
         assert added.id is not None
         assert await uow.users.get_by_telegram_id(added.telegram_id) is not None
+
+
+async def test_bot_load_through_pgbouncer_with_the_setting_stores_every_update_once(
+    pgbouncer_url: str,
+) -> None:
+    async with empty_store(pgbouncer_url, database_pgbouncer=True) as store:
+        outcome = await run_load(store, tasks=20, seconds=3)
+        await assert_consistent(store, outcome)
+    assert outcome.errors == []
+    assert len(outcome.per_task) == 20

@@ -97,7 +97,8 @@ def test_pool_settings_reach_the_postgres_engine() -> None:
     assert pool._max_overflow == 4  # type: ignore[attr-defined]
     assert pool._timeout == 5  # type: ignore[attr-defined]
     assert pool._recycle == 6
-    assert pool._pre_ping is True
+    # Pre-ping is the store's own checkout check (engine.TRUSTED_FOR_S), not SQLAlchemy's.
+    assert pool.dispatch.checkout
 
 
 def test_replica_urls_come_from_a_json_list_and_never_show_their_passwords(

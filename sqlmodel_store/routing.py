@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_store.engine import UNIT_OF_WORK
+from sqlmodel_store.errors import StoreError
 from sqlmodel_store.read_only import guard_read_only, refuse_read_only_writes
 from sqlmodel_store.settings import StoreSettings, redact
 from sqlmodel_store.tokens import UNKNOWN_POSITION, CommitToken
@@ -105,7 +106,7 @@ class Router:
         try:
             async with self._position.connect() as connection:
                 return CommitToken.parse((await connection.execute(_COMMITTED)).scalar_one())
-        except (exc.SQLAlchemyError, OSError):
+        except (exc.SQLAlchemyError, OSError, StoreError):
             # The commit landed but where is unknown: reads given this token use the primary.
             return UNKNOWN_POSITION
 
@@ -160,7 +161,7 @@ class Router:
         session = replica.sessions()
         try:
             replayed, lag_s = await _status(session)
-        except (exc.SQLAlchemyError, OSError) as error:
+        except (exc.SQLAlchemyError, OSError, StoreError) as error:
             await session.close()
             self._rest(replica, error)
             return None
@@ -190,7 +191,7 @@ class Router:
                 if replica.replayed >= after.lsn:
                     return True
                 pause = min(pause * 2, _MAX_POLL_S)
-        except (exc.SQLAlchemyError, OSError) as error:
+        except (exc.SQLAlchemyError, OSError, StoreError) as error:
             self._rest(replica, error)
         return False
 

@@ -16,6 +16,7 @@ from sqlmodel_store.models.category import (
     MemoryCategoryUpdate,
 )
 from sqlmodel_store.models.fact import Fact, FactCreate, FactRead, FactUpdate
+from sqlmodel_store.models.fsm import FsmRecord
 from sqlmodel_store.models.imports import ImportCheckpoint, ImportKey, ImportReject, ImportSource
 from sqlmodel_store.models.joke import Joke, JokeCreate, JokeRead, JokeUpdate
 from sqlmodel_store.models.lesson import Lesson, LessonCreate, LessonRead, LessonUpdate
@@ -45,6 +46,7 @@ __all__ = [
     "FactCreate",
     "FactRead",
     "FactUpdate",
+    "FsmRecord",
     "ImportCheckpoint",
     "ImportKey",
     "ImportReject",

@@ -78,6 +78,8 @@ class StoreSettings(BaseSettings):
         database_pool_pre_ping: `DATABASE_POOL_PRE_PING`, test a connection before using it.
         database_echo: `DATABASE_ECHO`, log every SQL statement.
         database_pgbouncer: `DATABASE_PGBOUNCER`, set behind pgbouncer in transaction mode.
+        database_slow_statement_ms: `DATABASE_SLOW_STATEMENT_MS`, a statement that runs longer
+            is logged at WARNING (its text, never its parameters).
     """
 
     model_config = SettingsConfigDict(
@@ -92,6 +94,7 @@ class StoreSettings(BaseSettings):
     database_pool_pre_ping: bool = True
     database_echo: bool = False
     database_pgbouncer: bool = False
+    database_slow_statement_ms: float = Field(default=500.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

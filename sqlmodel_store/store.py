@@ -8,7 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sqlmodel_store import health, migrations
+from sqlmodel_store import health, migrations, observability
 from sqlmodel_store.engine import create_engine
 from sqlmodel_store.errors import SchemaNotAtHeadError
 from sqlmodel_store.settings import StoreSettings
@@ -24,6 +24,7 @@ class Store:
     def __init__(self, settings: StoreSettings | None = None) -> None:
         self.settings = settings if settings is not None else StoreSettings()
         self.engine: AsyncEngine = create_engine(self.settings)
+        self.signals = observability.instrument(self.engine, self.settings)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -42,7 +43,7 @@ class Store:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work; use it as `async with store.unit_of_work() as uow:`."""
-        return SqlUnitOfWork(self._sessions, self.dialect)
+        return SqlUnitOfWork(self._sessions, self.dialect, self.signals)
 
     async def health(self) -> health.HealthReport:
         """Check the database; never raises, reports status "error" instead."""
@@ -87,6 +88,7 @@ class Store:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        self.signals.close()
 
     async def __aenter__(self) -> Self:
         return self

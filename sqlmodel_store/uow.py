@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,9 @@ from sqlmodel_store.repositories import (
     StatRepository,
     UserRepository,
 )
+
+if TYPE_CHECKING:
+    from sqlmodel_store.observability import Signals
 
 
 class UnitOfWork(Protocol):
@@ -62,10 +65,18 @@ class SqlUnitOfWork:
     memory_links: MemoryLinkRepository
     lessons: LessonRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dialect: str,
+        signals: Signals | None = None,
+    ) -> None:
         self._sessions = sessions
         self._dialect = dialect
         self._session: AsyncSession | None = None
+        # Told how the unit ended, for the store's log records and metrics.
+        self._signals = signals
+        self._committed = False
 
     @property
     def session(self) -> AsyncSession:
@@ -77,6 +88,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         session = self._sessions()
         self._session = session
+        self._committed = False
         dialect = self._dialect
         self.users = UserRepository(session, dialect)
         self.messages = MessageRepository(session, dialect)
@@ -101,11 +113,16 @@ class SqlUnitOfWork:
             await self.session.close()
         finally:
             self._session = None
+            if self._signals is not None:
+                self._signals.unit_closed(committed=self._committed, error=exc)
 
     async def commit(self) -> None:
         """Make every write of this unit permanent."""
         async with database_errors():
             await self.session.commit()
+        self._committed = True
+        if self._signals is not None:
+            self._signals.committed()
 
     async def rollback(self) -> None:
         """Discard every write of this unit so far; the unit stays usable."""

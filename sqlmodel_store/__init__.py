@@ -13,9 +13,10 @@ from sqlmodel_store.errors import (
 from sqlmodel_store.health import HealthReport, PoolStats
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.store import Store
-from sqlmodel_store.uow import SqlUnitOfWork, UnitOfWork
+from sqlmodel_store.uow import BaseUnitOfWork, SqlUnitOfWork, UnitOfWork
 
 __all__ = [
+    "BaseUnitOfWork",
     "ConstraintError",
     "DatabaseUnavailableError",
     "DuplicateKeyError",

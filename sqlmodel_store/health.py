@@ -73,8 +73,13 @@ async def _probe(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(migrations.revision_of)
 
 
-async def check(engine: AsyncEngine, *, database: str, answer_within: float) -> HealthReport:
-    """Ask the database for a trivial answer and its migration revision."""
+async def check(
+    engine: AsyncEngine, *, database: str, answer_within: float, head: str | None = None
+) -> HealthReport:
+    """Ask the database for a trivial answer and its migration revision.
+
+    `head` is the revision the code expects (default: the bot schema's head).
+    """
     started = time.perf_counter()
     revision: str | None = None
     error: str | None = None
@@ -91,7 +96,7 @@ async def check(engine: AsyncEngine, *, database: str, answer_within: float) -> 
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         database=database,
         revision=revision,
-        head=migrations.head(),
+        head=migrations.head() if head is None else head,
         pool=pool_stats(engine),
         error=error,
     )

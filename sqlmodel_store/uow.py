@@ -45,25 +45,12 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
-class SqlUnitOfWork:
-    """A transaction on the store; leaving the block without `commit()` rolls back.
+class BaseUnitOfWork:
+    """A transaction on the store, for any schema: a session, commit, rollback, savepoints.
 
-    Use one per update or handler:
-
-        async with store.unit_of_work() as uow:
-            user = await uow.users.upsert(UserCreate(telegram_id=42))
-            await uow.commit()
+    A schema's own unit of work subclasses it and attaches its repositories in `_bind`;
+    `SqlUnitOfWork` is the bot schema's, and `Store.open_unit(Kind)` opens any of them.
     """
-
-    users: UserRepository
-    messages: MessageRepository
-    facts: FactRepository
-    stats: StatRepository
-    jokes: JokeRepository
-    memories: MemoryRepository
-    categories: CategoryRepository
-    memory_links: MemoryLinkRepository
-    lessons: LessonRepository
 
     def __init__(
         self,
@@ -89,17 +76,11 @@ class SqlUnitOfWork:
         session = self._sessions()
         self._session = session
         self._committed = False
-        dialect = self._dialect
-        self.users = UserRepository(session, dialect)
-        self.messages = MessageRepository(session, dialect)
-        self.facts = FactRepository(session, dialect)
-        self.stats = StatRepository(session, dialect)
-        self.jokes = JokeRepository(session, dialect)
-        self.memories = MemoryRepository(session, dialect)
-        self.categories = CategoryRepository(session, dialect)
-        self.memory_links = MemoryLinkRepository(session, dialect)
-        self.lessons = LessonRepository(session, dialect)
+        self._bind(session, self._dialect)
         return self
+
+    def _bind(self, session: AsyncSession, dialect: str) -> None:
+        """Attach the schema's repositories to a newly opened session."""
 
     async def __aexit__(
         self,
@@ -143,3 +124,35 @@ class SqlUnitOfWork:
             raise
         else:
             await nested.commit()
+
+
+class SqlUnitOfWork(BaseUnitOfWork):
+    """A transaction on the store; leaving the block without `commit()` rolls back.
+
+    Use one per update or handler:
+
+        async with store.unit_of_work() as uow:
+            user = await uow.users.upsert(UserCreate(telegram_id=42))
+            await uow.commit()
+    """
+
+    users: UserRepository
+    messages: MessageRepository
+    facts: FactRepository
+    stats: StatRepository
+    jokes: JokeRepository
+    memories: MemoryRepository
+    categories: CategoryRepository
+    memory_links: MemoryLinkRepository
+    lessons: LessonRepository
+
+    def _bind(self, session: AsyncSession, dialect: str) -> None:
+        self.users = UserRepository(session, dialect)
+        self.messages = MessageRepository(session, dialect)
+        self.facts = FactRepository(session, dialect)
+        self.stats = StatRepository(session, dialect)
+        self.jokes = JokeRepository(session, dialect)
+        self.memories = MemoryRepository(session, dialect)
+        self.categories = CategoryRepository(session, dialect)
+        self.memory_links = MemoryLinkRepository(session, dialect)
+        self.lessons = LessonRepository(session, dialect)

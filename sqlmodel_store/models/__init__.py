@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from sqlmodel_store.models.base import NAMING_CONVENTION, StoreSchema
+from sqlmodel_store.models.base import NAMING_CONVENTION, StoreSchema, schema_registry
 from sqlmodel_store.models.category import (
     DOMAINS,
     Category,
@@ -85,4 +85,5 @@ __all__ = [
     "UserRead",
     "UserUpdate",
     "metadata",
+    "schema_registry",
 ]

@@ -97,8 +97,13 @@ class Store:
             state = "has no schema yet"
         else:
             state = f"is at revision {revision}, not at head {head}"
+        command = (
+            "`python -m sqlmodel_store upgrade`"
+            if self._migrations is None
+            else f"the migrations in {self._migrations} (`store.upgrade()`)"
+        )
         raise SchemaNotAtHeadError(
-            f"the database {state}; run `python -m sqlmodel_store upgrade` "
+            f"the database {state}; run {command} "
             "(or, if this code is older than the database, deploy the newer release)"
         )
 

@@ -111,7 +111,7 @@ async def test_the_guard_and_health_follow_this_schemas_head(
     new_database: Callable[[str], str], backend: str
 ) -> None:
     async with projects_store(StoreSettings(database_url=new_database(backend))) as store:
-        with pytest.raises(SchemaNotAtHeadError):
+        with pytest.raises(SchemaNotAtHeadError, match="examples/projects/alembic"):
             await store.ensure_at_head()
         await store.upgrade()
         await store.ensure_at_head()

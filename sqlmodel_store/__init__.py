@@ -16,9 +16,10 @@ from sqlmodel_store.health import HealthReport, PoolStats, ReplicaStatus
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.store import Store
 from sqlmodel_store.tokens import CommitToken
-from sqlmodel_store.uow import SqlUnitOfWork, UnitOfWork
+from sqlmodel_store.uow import BaseUnitOfWork, SqlUnitOfWork, UnitOfWork
 
 __all__ = [
+    "BaseUnitOfWork",
     "CommitToken",
     "ConflictError",
     "ConstraintError",

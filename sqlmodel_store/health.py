@@ -121,9 +121,13 @@ async def check(
     answer_within: float,
     replicas: Sequence[tuple[str, AsyncEngine]] = (),
     max_lag_s: float = 30.0,
+    head: str | None = None,
 ) -> HealthReport:
     """Ask the database for a trivial answer and its migration revision, and each replica
-    how far behind it is."""
+    how far behind it is.
+
+    `head` is the revision the code expects (default: the bot schema's head).
+    """
     started = time.perf_counter()
     revision: str | None = None
     error: str | None = None
@@ -145,7 +149,7 @@ async def check(
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         database=database,
         revision=revision,
-        head=migrations.head(),
+        head=migrations.head() if head is None else head,
         pool=pool_stats(engine),
         error=error,
         replicas=found,

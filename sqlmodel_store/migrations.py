@@ -27,22 +27,23 @@ def script_location() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "alembic"
 
 
-def alembic_config(settings: StoreSettings | None = None) -> Config:
-    """An Alembic config for these migrations; env.py reads `settings` from its attributes."""
+def alembic_config(settings: StoreSettings | None = None, location: Path | None = None) -> Config:
+    """An Alembic config for the migrations in `location` (default: the bot schema's);
+    env.py reads `settings` from its attributes."""
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(script_location()))
+    config.set_main_option("script_location", str(location or script_location()))
     config.attributes["settings"] = settings
     return config
 
 
 @cache
-def head() -> str | None:
-    """The head revision of the shipped migrations."""
+def head(location: Path | None = None) -> str | None:
+    """The head revision of the migrations in `location` (default: the shipped ones)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config(location=location)).get_current_head()
 
 
 def revision_of(connection: Connection) -> str | None:
@@ -58,10 +59,10 @@ async def current(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(revision_of)
 
 
-def _run(connection: Connection, action: str, revision: str) -> None:
+def _run(connection: Connection, action: str, revision: str, location: Path | None) -> None:
     from alembic import command
 
-    config = alembic_config()
+    config = alembic_config(location=location)
     config.attributes["connection"] = connection
     if action == "upgrade":
         command.upgrade(config, revision)
@@ -69,13 +70,15 @@ def _run(connection: Connection, action: str, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", location: Path | None = None
+) -> None:
     """Migrate the database up to `revision` (default: head) in one transaction."""
     async with database_errors(), engine.begin() as connection:
-        await connection.run_sync(_run, "upgrade", revision)
+        await connection.run_sync(_run, "upgrade", revision, location)
 
 
-async def downgrade(engine: AsyncEngine, revision: str) -> None:
+async def downgrade(engine: AsyncEngine, revision: str, location: Path | None = None) -> None:
     """Migrate the database down to `revision` (`base` removes every table)."""
     async with database_errors(), engine.begin() as connection:
-        await connection.run_sync(_run, "downgrade", revision)
+        await connection.run_sync(_run, "downgrade", revision, location)

@@ -88,6 +88,8 @@ class StoreSettings(BaseSettings):
             is left alone before it is tried again.
         database_max_replica_lag_s: `DATABASE_MAX_REPLICA_LAG_S`, replay lag past which a
             replica is skipped (and health reports "degraded").
+        database_slow_statement_ms: `DATABASE_SLOW_STATEMENT_MS`, a statement that runs longer
+            is logged at WARNING (its text, never its parameters).
     """
 
     model_config = SettingsConfigDict(
@@ -106,6 +108,7 @@ class StoreSettings(BaseSettings):
     database_read_wait_ms: int = Field(default=200, ge=0)
     database_replica_retry_s: float = Field(default=5.0, gt=0)
     database_max_replica_lag_s: float = Field(default=30.0, gt=0)
+    database_slow_statement_ms: float = Field(default=500.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sqlmodel_store import health, migrations
+from sqlmodel_store import health, migrations, observability
 from sqlmodel_store.engine import UNIT_OF_WORK, create_engine
 from sqlmodel_store.errors import SchemaNotAtHeadError, StoreError
 from sqlmodel_store.routing import Router
 from sqlmodel_store.settings import StoreSettings
 from sqlmodel_store.tokens import CommitToken
-from sqlmodel_store.uow import SqlUnitOfWork
+from sqlmodel_store.uow import BaseUnitOfWork, SqlUnitOfWork
+
+UnitT = TypeVar("UnitT", bound=BaseUnitOfWork)
 
 T = TypeVar("T")
 # Retry waits: full jitter over an exponential ceiling, so units that collided once do not
@@ -29,12 +32,18 @@ _LONGEST_WAIT_S = 1.0
 class Store:
     """Bot code's entry point; make one per process and `dispose()` it at shutdown.
 
-    Nothing connects until the first unit of work or check.
+    Nothing connects until the first unit of work or check. A schema other than the bot's
+    passes its own Alembic scripts as `migrations` (a folder with env.py and versions/) and
+    opens its own units of work with `open_unit`.
     """
 
-    def __init__(self, settings: StoreSettings | None = None) -> None:
+    def __init__(
+        self, settings: StoreSettings | None = None, *, migrations: Path | None = None
+    ) -> None:
         self.settings = settings if settings is not None else StoreSettings()
+        self._migrations = migrations
         self.engine: AsyncEngine = create_engine(self.settings)
+        self.signals = observability.instrument(self.engine, self.settings)
         # Sessions run on connections marked as a unit of work's: their errors are the store's.
         self._sessions = async_sessionmaker(
             self.engine.execution_options(**{UNIT_OF_WORK: True}),
@@ -80,7 +89,12 @@ class Store:
             raise ValueError("after= is for read-only units: writes always see every commit")
         token = CommitToken.parse(after) if after is not None else None
         return SqlUnitOfWork(
-            self._sessions, self.dialect, router=self.router, read_only=read_only, after=token
+            self._sessions,
+            self.dialect,
+            signals=self.signals,
+            router=self.router,
+            read_only=read_only,
+            after=token,
         )
 
     async def transaction(
@@ -123,6 +137,14 @@ class Store:
             await asyncio.sleep(random.uniform(0, ceiling))
             attempt += 1
 
+    def open_unit(self, kind: type[UnitT]) -> UnitT:
+        """A new unit of work of a schema's own kind (a `BaseUnitOfWork` subclass)."""
+        return kind(self._sessions, self.dialect, signals=self.signals, router=self.router)
+
+    def head(self) -> str | None:
+        """The head revision of this store's migrations."""
+        return migrations.head() if self._migrations is None else migrations.head(self._migrations)
+
     async def health(self) -> health.HealthReport:
         """Check the database; never raises, reports status "error" instead."""
         return await health.check(
@@ -131,6 +153,7 @@ class Store:
             answer_within=self.settings.database_pool_timeout,
             replicas=[(replica.url, replica.engine) for replica in self.router.replicas],
             max_lag_s=self.settings.database_max_replica_lag_s,
+            head=self.head(),
         )
 
     async def revision(self) -> str | None:
@@ -139,11 +162,11 @@ class Store:
 
     async def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema up (default: to head)."""
-        await migrations.upgrade(self.engine, revision)
+        await migrations.upgrade(self.engine, revision, self._migrations)
 
     async def downgrade(self, revision: str) -> None:
         """Migrate the schema down to `revision` (`base`: remove every table)."""
-        await migrations.downgrade(self.engine, revision)
+        await migrations.downgrade(self.engine, revision, self._migrations)
 
     async def ensure_at_head(self) -> None:
         """Refuse to run on a schema other than the one this code was written for.
@@ -153,15 +176,20 @@ class Store:
                 the command to run.
         """
         revision = await self.revision()
-        head = migrations.head()
+        head = self.head()
         if revision == head:
             return
         if revision is None:
             state = "has no schema yet"
         else:
             state = f"is at revision {revision}, not at head {head}"
+        command = (
+            "`python -m sqlmodel_store upgrade`"
+            if self._migrations is None
+            else f"the migrations in {self._migrations} (`store.upgrade()`)"
+        )
         raise SchemaNotAtHeadError(
-            f"the database {state}; run `python -m sqlmodel_store upgrade` "
+            f"the database {state}; run {command} "
             "(or, if this code is older than the database, deploy the newer release)"
         )
 
@@ -169,6 +197,7 @@ class Store:
         """Close every pooled connection."""
         await self.engine.dispose()
         await self.router.dispose()
+        self.signals.close()
 
     async def __aenter__(self) -> Self:
         return self

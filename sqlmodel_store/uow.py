@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +26,9 @@ from sqlmodel_store.repositories import (
 from sqlmodel_store.routing import Router
 from sqlmodel_store.tokens import CommitToken
 
+if TYPE_CHECKING:
+    from sqlmodel_store.observability import Signals
+
 
 class UnitOfWork(Protocol):
     """What handlers depend on, so tests of pure logic can pass a fake."""
@@ -45,31 +48,19 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
-class SqlUnitOfWork:
-    """A transaction on the store; leaving the block without `commit()` rolls back.
+class BaseUnitOfWork:
+    """A transaction on the store, for any schema: a session, commit, rollback, savepoints.
 
-    Use one per update or handler:
-
-        async with store.unit_of_work() as uow:
-            user = await uow.users.upsert(UserCreate(telegram_id=42))
-            await uow.commit()
+    A schema's own unit of work subclasses it and attaches its repositories in `_bind`;
+    `SqlUnitOfWork` is the bot schema's, and `Store.open_unit(Kind)` opens any of them.
     """
-
-    users: UserRepository
-    messages: MessageRepository
-    facts: FactRepository
-    stats: StatRepository
-    jokes: JokeRepository
-    memories: MemoryRepository
-    categories: CategoryRepository
-    memory_links: MemoryLinkRepository
-    lessons: LessonRepository
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         dialect: str,
         *,
+        signals: Signals | None = None,
         router: Router | None = None,
         read_only: bool = False,
         after: CommitToken | None = None,
@@ -77,6 +68,9 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._dialect = dialect
         self._session: AsyncSession | None = None
+        # Told how the unit ended, for the store's log records and metrics.
+        self._signals = signals
+        self._committed = False
         self._router = router
         self._read_only = read_only
         self._after = after
@@ -101,17 +95,12 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         session = await self._open()
         self._session = session
-        dialect = self._dialect
-        self.users = UserRepository(session, dialect)
-        self.messages = MessageRepository(session, dialect)
-        self.facts = FactRepository(session, dialect)
-        self.stats = StatRepository(session, dialect)
-        self.jokes = JokeRepository(session, dialect)
-        self.memories = MemoryRepository(session, dialect)
-        self.categories = CategoryRepository(session, dialect)
-        self.memory_links = MemoryLinkRepository(session, dialect)
-        self.lessons = LessonRepository(session, dialect)
+        self._committed = False
+        self._bind(session, self._dialect)
         return self
+
+    def _bind(self, session: AsyncSession, dialect: str) -> None:
+        """Attach the schema's repositories to a newly opened session."""
 
     async def __aexit__(
         self,
@@ -132,6 +121,8 @@ class SqlUnitOfWork:
                 await self.session.__aexit__(exc_type, exc, traceback)
         finally:
             self._session = None
+            if self._signals is not None:
+                self._signals.unit_closed(committed=self._committed, error=exc)
 
     async def commit(self) -> CommitToken:
         """Make every write of this unit permanent.
@@ -147,6 +138,9 @@ class SqlUnitOfWork:
         """
         async with database_errors():
             await self.session.commit()
+        self._committed = True
+        if self._signals is not None:
+            self._signals.committed()
         if self._read_only or self._router is None:
             return CommitToken()
         return await self._router.commit_token()
@@ -171,3 +165,35 @@ class SqlUnitOfWork:
             raise
         else:
             await nested.commit()
+
+
+class SqlUnitOfWork(BaseUnitOfWork):
+    """A transaction on the store; leaving the block without `commit()` rolls back.
+
+    Use one per update or handler:
+
+        async with store.unit_of_work() as uow:
+            user = await uow.users.upsert(UserCreate(telegram_id=42))
+            await uow.commit()
+    """
+
+    users: UserRepository
+    messages: MessageRepository
+    facts: FactRepository
+    stats: StatRepository
+    jokes: JokeRepository
+    memories: MemoryRepository
+    categories: CategoryRepository
+    memory_links: MemoryLinkRepository
+    lessons: LessonRepository
+
+    def _bind(self, session: AsyncSession, dialect: str) -> None:
+        self.users = UserRepository(session, dialect)
+        self.messages = MessageRepository(session, dialect)
+        self.facts = FactRepository(session, dialect)
+        self.stats = StatRepository(session, dialect)
+        self.jokes = JokeRepository(session, dialect)
+        self.memories = MemoryRepository(session, dialect)
+        self.categories = CategoryRepository(session, dialect)
+        self.memory_links = MemoryLinkRepository(session, dialect)
+        self.lessons = LessonRepository(session, dialect)

@@ -1,7 +1,7 @@
 """Bulk imports: the constraints and indexes an import dropped and has yet to rebuild.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03 15:28:06.238817
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import sqlmodel_store.types
 
 revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0002'
+down_revision: str | Sequence[str] | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

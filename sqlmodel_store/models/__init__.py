@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from sqlmodel_store.models.base import NAMING_CONVENTION, StoreSchema
+from sqlmodel_store.models.base import NAMING_CONVENTION, StoreSchema, schema_registry
 from sqlmodel_store.models.category import (
     DOMAINS,
     Category,
@@ -16,6 +16,7 @@ from sqlmodel_store.models.category import (
     MemoryCategoryUpdate,
 )
 from sqlmodel_store.models.fact import Fact, FactCreate, FactRead, FactUpdate
+from sqlmodel_store.models.fsm import FsmRecord
 from sqlmodel_store.models.imports import (
     ImportCheckpoint,
     ImportDeferredConstraint,
@@ -51,6 +52,7 @@ __all__ = [
     "FactCreate",
     "FactRead",
     "FactUpdate",
+    "FsmRecord",
     "ImportCheckpoint",
     "ImportDeferredConstraint",
     "ImportKey",
@@ -90,4 +92,5 @@ __all__ = [
     "UserRead",
     "UserUpdate",
     "metadata",
+    "schema_registry",
 ]

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from annotated_types import Interval, MaxLen
 from pydantic import AfterValidator, AllowInfNan, model_validator
-from sqlalchemy import false, func, text, true
+from sqlalchemy import MetaData, false, func, text, true
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from sqlmodel_store.types import UTCDateTime, as_utc
@@ -22,6 +23,17 @@ NAMING_CONVENTION: dict[str, str] = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def schema_registry() -> registry:
+    """A model registry of its own, for a schema other than the bot's.
+
+    Tables of `class Base(StoreSchema, registry=schema_registry())` land on its metadata,
+    with the same naming convention, instead of the bot schema's: each schema's migrations
+    and drift checks see only their own tables.
+    """
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic
 
 from sqlalchemy import insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from typing_extensions import TypeVar
 
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.errors import NotFoundError
@@ -15,9 +16,11 @@ from sqlmodel_store.errors import NotFoundError
 TableT = TypeVar("TableT", bound=SQLModel)
 CreateT = TypeVar("CreateT", bound=SQLModel)
 UpdateT = TypeVar("UpdateT", bound=SQLModel)
+# The primary key's type: the bot schema's are integers, another schema may use UUIDs.
+KeyT = TypeVar("KeyT", default=int)
 
 
-class Repository(Generic[TableT, CreateT, UpdateT]):
+class Repository(Generic[TableT, CreateT, UpdateT, KeyT]):
     """Reads and writes one table inside the unit of work's transaction; never commits."""
 
     table: ClassVar[type[Any]]
@@ -60,7 +63,7 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
             await self._session.flush()
         return row
 
-    async def add_many(self, items: Iterable[CreateT | Mapping[str, Any]]) -> list[int]:
+    async def add_many(self, items: Iterable[CreateT | Mapping[str, Any]]) -> list[KeyT]:
         """Insert many rows in batched statements and return their new ids, in input order.
 
         A Core `INSERT … RETURNING id` in the unit's transaction: building an ORM object per
@@ -75,19 +78,19 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
             result = await self._session.exec(statement, params=rows)
             return list(result.scalars().all())
 
-    async def get(self, id: int) -> TableT | None:
+    async def get(self, id: KeyT) -> TableT | None:
         """The row with this id, or None."""
         async with database_errors():
             row: TableT | None = await self._session.get(self.table, id)
         return row
 
-    async def _get_or_raise(self, id: int) -> TableT:
+    async def _get_or_raise(self, id: KeyT) -> TableT:
         row = await self.get(id)
         if row is None:
             raise NotFoundError(f"{self.table.__tablename__}: no row with id {id}")
         return row
 
-    async def page(self, *, after_id: int | None = None, limit: int = 100) -> list[TableT]:
+    async def page(self, *, after_id: KeyT | None = None, limit: int = 100) -> list[TableT]:
         """Up to `limit` rows in id order, starting after `after_id` (keyset pagination)."""
         statement = select(self.table).order_by(col(self.table.id)).limit(limit)
         if after_id is not None:
@@ -95,7 +98,7 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
         async with database_errors():
             return list((await self._session.exec(statement)).all())
 
-    async def update(self, id: int, data: UpdateT | Mapping[str, Any]) -> TableT:
+    async def update(self, id: KeyT, data: UpdateT | Mapping[str, Any]) -> TableT:
         """Change only the fields set in `data` (PATCH semantics).
 
         Raises:
@@ -110,7 +113,7 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
             await self._session.flush()
         return row
 
-    async def delete(self, id: int) -> None:
+    async def delete(self, id: KeyT) -> None:
         """Delete the row.
 
         Raises:

@@ -21,6 +21,7 @@ def test_defaults_to_the_embedded_sqlite_file(monkeypatch: pytest.MonkeyPatch) -
     assert settings.database_pool_pre_ping is True
     assert settings.database_echo is False
     assert settings.database_pgbouncer is False
+    assert settings.database_slow_statement_ms == 500
 
 
 def test_reads_every_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,6 +32,7 @@ def test_reads_every_setting_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("DATABASE_POOL_RECYCLE", "60")
     monkeypatch.setenv("DATABASE_ECHO", "true")
     monkeypatch.setenv("DATABASE_PGBOUNCER", "true")
+    monkeypatch.setenv("DATABASE_SLOW_STATEMENT_MS", "250")
     settings = Store.from_env().settings
     assert settings.database_url == "postgresql+asyncpg://bot@db.internal:6432/bot"
     assert settings.database_pool_size == 3
@@ -39,6 +41,7 @@ def test_reads_every_setting_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert settings.database_pool_recycle == 60
     assert settings.database_echo is True
     assert settings.database_pgbouncer is True
+    assert settings.database_slow_statement_ms == 250
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,8 @@ from functools import cache
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
+from sqlmodel_store.pool import StorePool
+
 try:
     from prometheus_client import REGISTRY, Counter
     from prometheus_client.core import GaugeMetricFamily, Metric
@@ -61,11 +63,12 @@ class _PoolCollector:
             pool = engine.pool if engine is not None else None
             if not isinstance(pool, QueuePool):
                 continue
-            figures = totals.setdefault(database, [0, 0, 0, 0])
+            figures = totals.setdefault(database, [0, 0, 0, 0, 0])
             figures[0] += pool.checkedout()
             figures[1] += max(pool.overflow(), 0)
             figures[2] += pool.size()
             figures[3] += pool.size() + max_overflow
+            figures[4] += pool.waiting() if isinstance(pool, StorePool) else 0
         return totals
 
     def collect(self) -> Iterator[Metric]:
@@ -74,6 +77,7 @@ class _PoolCollector:
             ("pool_overflow", "Connections open beyond the pool size now."),
             ("pool_size", "Connections the pool keeps open (DATABASE_POOL_SIZE)."),
             ("pool_capacity", "Most connections the pool may open (size + max overflow)."),
+            ("pool_waiting", "Checkouts waiting for a free connection now."),
         )
         totals = self._figures()
         for index, (name, documentation) in enumerate(names):

@@ -27,6 +27,11 @@ class FairQueue(AsyncAdaptedQueue[ConnectionPoolEntry]):
         super().__init__(maxsize, use_lifo)
         self._waiters: deque[asyncio.Future[ConnectionPoolEntry]] = deque()
 
+    @property
+    def waiting(self) -> int:
+        """Checkouts waiting for a connection now."""
+        return sum(1 for waiter in self._waiters if not waiter.done())
+
     def put_nowait(self, item: ConnectionPoolEntry) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
@@ -70,6 +75,11 @@ class StorePool(AsyncAdaptedQueuePool):
     """
 
     _queue_class = FairQueue
+
+    def waiting(self) -> int:
+        """Checkouts waiting for a connection now (the pool's fair queue knows them)."""
+        queue = self._pool
+        return queue.waiting if isinstance(queue, FairQueue) else 0
 
     def connect(self) -> PoolProxiedConnection:
         try:

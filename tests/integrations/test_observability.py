@@ -155,3 +155,24 @@ async def test_a_wait_for_a_connection_that_times_out_is_counted(store: Store) -
                 async with tight.unit_of_work() as uow:
                     await asyncio.wait_for(uow.users.page(), timeout=10)
         assert sample("sqlmodel_store_pool_timeouts_total", tight) == before + 1
+
+
+async def test_checkouts_waiting_for_a_connection_are_a_gauge(store: Store) -> None:
+    async with Store(
+        settings(store, database_pool_size=1, database_max_overflow=0, database_pool_timeout=10)
+    ) as tight:
+
+        async def unit_holding_a_connection() -> None:
+            async with tight.unit_of_work() as uow:
+                await uow.session.connection()
+
+        async with tight.engine.connect() as holder:
+            await holder.execute(text("SELECT 1"))
+            units = [asyncio.create_task(unit_holding_a_connection()) for _ in range(2)]
+            for _ in range(1000):  # until both checkouts wait (a few loop turns)
+                if sample("sqlmodel_store_pool_waiting", tight) >= 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert sample("sqlmodel_store_pool_waiting", tight) == 2
+        await asyncio.wait_for(asyncio.gather(*units), timeout=10)
+        assert sample("sqlmodel_store_pool_waiting", tight) == 0

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.commands.canonical import Digest, canonical_json
 from legacy_import.errors import TargetError
+from legacy_import.load import target
 from legacy_import.load.references import resolve_references, store_ids
 from legacy_import.mapping.opened import open_layout
 from legacy_import.mapping.outcomes import Mapped
@@ -192,7 +193,7 @@ async def verify(
 ) -> int:
     store = Store(settings)
     try:
-        await store.ensure_at_head()
+        await target.ensure_at_head(store)
         return await verify_source(store, spec, zone, console, mapping)
     finally:
         await store.dispose()

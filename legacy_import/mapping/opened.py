@@ -60,6 +60,9 @@ def open_layout(spec: SourceSpec, mapping: Layout | None = None) -> Opened:
         parts = source.parts() if needs_parts else []
         layout = mapping or detect_layout(spec.kind, parts)
         if layout is None:
+            problems = source.problems() if isinstance(source, JsonSource) else []
+            if problems:
+                raise SourceError("; ".join(problems) + "; fix the file or export it again")
             found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
             raise UsageError(
                 f"{spec.path}: no known layout matches what it holds: {found}. "

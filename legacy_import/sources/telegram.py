@@ -29,8 +29,9 @@ import ijson
 from legacy_import.errors import SourceError
 from legacy_import.sources import telegram_rules as telegram
 from legacy_import.sources.base import Part, SourceSpec
+from legacy_import.sources.json_errors import describe_json_error
 from legacy_import.sources.json_parsers import parser_for
-from legacy_import.sources.records import RawRecord, estimated_size
+from legacy_import.sources.records import RawRecord, cut_reason, estimated_size
 
 # Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
 CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
@@ -202,10 +203,8 @@ class TelegramSource:
                         chat = {**chat, key: value}
             except (ijson.JSONError, UnicodeDecodeError) as error:
                 whole = rank - 1 if depth else rank
-                problem = (
-                    f"the file is not valid JSON from here on ({error}): {whole} messages "
-                    "before this were read, nothing after it"
-                )
+                words = describe_json_error(self.spec.path, error, utf8=not self.spec.encoding)
+                problem = cut_reason(words, whole, "messages")
                 yield _Entry(whole + 1, chat, None, 0, problem)
 
     @contextmanager

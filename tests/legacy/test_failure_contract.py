@@ -1,0 +1,265 @@
+"""What a newcomer meets when something is wrong: the documented exit code, one line that names
+the thing (path, host:port, option) and says what to do, and no file left behind by a command
+that refused or only reads. Each case runs the real command, as a user would type it.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from legacy_import.cli import main
+from tests.legacy.generator import generator
+from tests.legacy.helpers import counts, query, run
+
+# What none of the failures may print: a traceback, errno, parser caret art, SQLAlchemy's
+# background link, pydantic's prefix.
+NOISE = ("Traceback", "[Errno", "right here", "sqlalche.me", "Value error,", "Event loop is closed")
+
+
+def one_line_error(out: str) -> str:
+    """The error the command printed, after checking it is one short `error:` line."""
+    lines = out.strip().splitlines()
+    assert len(lines) == 1, out
+    assert lines[0].startswith("error: "), out
+    assert not [noise for noise in NOISE if noise in out], out
+    return lines[0]
+
+
+@pytest.fixture
+def in_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory of its own and no DATABASE_URL: the store is ./store.db there."""
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return folder
+
+
+@pytest.fixture
+def users_dump(tmp_path: Path) -> Path:
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    users = [{"id": 1, "telegram_id": 11}, {"id": 2, "telegram_id": 12}]
+    (dump / "users.json").write_text(json.dumps(users), encoding="utf-8")
+    return dump
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_a_sqlite_store_in_a_missing_directory_exits_3_naming_the_path_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], users_dump: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir"
+    code, out = run(
+        capsys, str(users_dump), "--database-url", f"sqlite+aiosqlite:///{missing}/x.db"
+    )
+    assert code == 3
+    line = one_line_error(out)
+    assert f"{missing}/x.db" in line
+    assert "does not exist" in line
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_closed_port_exits_3_naming_host_and_port(
+    capsys: pytest.CaptureFixture[str], users_dump: Path, in_empty_folder: Path
+) -> None:
+    port = closed_port()
+    url = f"postgresql://postgres@127.0.0.1:{port}/bot"
+    code, out = run(capsys, str(users_dump), "--database-url", url)
+    assert code == 3
+    line = one_line_error(out)
+    assert f"127.0.0.1:{port}" in line
+    assert "connection refused" in line
+    assert list(in_empty_folder.iterdir()) == []
+
+
+def test_an_unsupported_url_names_the_option_the_user_gave(
+    capsys: pytest.CaptureFixture[str], users_dump: Path
+) -> None:
+    code, out = run(capsys, str(users_dump), "--database-url", "notaurl://x")
+    assert code == 2
+    line = one_line_error(out)
+    assert line.startswith("error: --database-url uses 'notaurl', which is not supported")
+    assert "DATABASE_URL" not in line
+
+
+def test_an_unsupported_url_from_the_environment_names_the_variable(
+    capsys: pytest.CaptureFixture[str], users_dump: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "notaurl://x")
+    code, out = run(capsys, str(users_dump))
+    assert code == 2
+    assert one_line_error(out).startswith("error: DATABASE_URL uses 'notaurl'")
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+# Source → the words its refusal must hold. Every one is the user's to fix: exit 2.
+UNREADABLE = {
+    "missing.db": (None, "does not exist"),
+    "folder": (None, "holds no .json or .jsonl files"),
+    "notes.db": (b"shopping list\n", "neither a SQLite database nor a .json/.jsonl file"),
+    "trunc.json": (b'[{"a": 1,\n "b": ', "not valid JSON: it ends early, at line 2, column 6"),
+    "broken.json": (
+        b'[{"a": 1}}]',
+        "not valid JSON at line 1, column 10 (Expecting ',' delimiter)",
+    ),
+    "pic.json": (PNG, "pic.json is not JSON (binary data)"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNREADABLE))
+def test_a_source_that_is_not_what_it_claims_exits_2_in_one_line_and_creates_no_store(
+    capsys: pytest.CaptureFixture[str], in_empty_folder: Path, tmp_path: Path, name: str
+) -> None:
+    content, words = UNREADABLE[name]
+    source = tmp_path / "sources" / name
+    if name == "folder":
+        _write(source / "users.csv", b"id,telegram_id\n1,11\n")
+    elif content is not None:
+        _write(source, content)
+    code, out = run(capsys, str(source))
+    assert code == 2
+    assert words in one_line_error(out)
+    assert list(in_empty_folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--dry-run", "--no-progress"],
+        ["inspect", "--no-progress"],
+    ],
+    ids=["dry-run", "inspect"],
+)
+def test_a_command_that_only_reads_creates_no_store_and_no_rejects_file(
+    capsys: pytest.CaptureFixture[str],
+    in_empty_folder: Path,
+    users_dump: Path,
+    command: list[str],
+) -> None:
+    assert main([*command[:1], str(users_dump), *command[1:]]) == 0
+    assert "error" not in capsys.readouterr().err
+    assert list(in_empty_folder.iterdir()) == []
+
+
+def test_a_refused_run_creates_no_store(
+    capsys: pytest.CaptureFixture[str], in_empty_folder: Path, tmp_path: Path
+) -> None:
+    unknown = _write(tmp_path / "notes.json", b'[{"note": "buy milk"}]')
+    code, out = run(capsys, str(unknown))
+    assert code == 2, out
+    assert list(in_empty_folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["verify", "export"])
+def test_verify_and_export_without_a_store_refuse_with_exit_3_and_write_nothing(
+    capsys: pytest.CaptureFixture[str],
+    in_empty_folder: Path,
+    users_dump: Path,
+    command: str,
+) -> None:
+    argv = ["verify", str(users_dump)] if command == "verify" else ["export", "--out", "out"]
+    assert main([*argv, "--no-progress"]) == 3
+    line = one_line_error(capsys.readouterr().err)
+    assert "there is no store at store.db" in line
+    assert "python -m legacy_import run" in line
+    assert list(in_empty_folder.iterdir()) == []
+
+
+def test_export_onto_an_existing_file_exits_2_and_keeps_the_file(
+    capsys: pytest.CaptureFixture[str], users_dump: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert run(capsys, str(users_dump), "--database-url", url)[0] == 0
+    kept = _write(tmp_path / "notes.txt", b"my notes\n")
+    assert main(["export", "--database-url", url, "--out", str(kept)]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert f"--out {kept} is a file, not a directory" in line
+    assert kept.read_bytes() == b"my notes\n"
+
+
+def test_every_command_accepts_no_progress(
+    capsys: pytest.CaptureFixture[str], users_dump: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert run(capsys, str(users_dump), "--database-url", url)[0] == 0
+    assert main(["inspect", str(users_dump), "--no-progress"]) == 0
+    assert main(["verify", str(users_dump), "--database-url", url, "--no-progress"]) == 0
+    out = tmp_path / "out"
+    assert main(["export", "--database-url", url, "--out", str(out), "--no-progress"]) == 0
+    assert (out / "users.jsonl").read_text(encoding="utf-8").count("\n") == 2
+    assert counts(url)["users"] == 2
+
+
+def test_a_rejects_file_in_a_missing_directory_is_refused_before_anything_is_written(
+    capsys: pytest.CaptureFixture[str], users_dump: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    code, out = run(
+        capsys, str(users_dump), "--database-url", url, "--rejects", str(tmp_path / "x" / "r")
+    )
+    assert code == 2
+    assert "--rejects" in one_line_error(out)
+    assert not (tmp_path / "s.db").exists()
+
+
+@pytest.fixture(scope="module")
+def long_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """A legacy database big enough that an import of it, 100 records a batch, is still
+    running when the signal comes."""
+    path = tmp_path_factory.mktemp("long") / "legacy.db"
+    return path, generator.make_legacy_db(path, messages=20000, seed=11)
+
+
+def _committed(url: str) -> int:
+    try:
+        return int(query(url, "SELECT coalesce(sum(inserted), 0) FROM import_checkpoints")[0][0])
+    except Exception:  # the schema is not there yet
+        return 0
+
+
+@pytest.mark.parametrize("signal_", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_mid_import_exits_130_keeping_every_committed_batch_and_the_rerun_finishes(
+    long_import: tuple[Path, dict[str, int]], tmp_path: Path, signal_: signal.Signals
+) -> None:
+    legacy, legacy_counts = long_import
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    command = [sys.executable, "-m", "legacy_import", "run", str(legacy), "--database-url", url]
+    command += ["--batch-size", "100", "--no-progress", "--rejects", str(tmp_path / "r.jsonl")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _committed(url) < 500 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "the import ended before the signal: give it more rows"
+    process.send_signal(signal_)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("interrupted: committed batches stay")
+    assert "Traceback" not in err
+    stored = sum(counts(url).values())
+    assert stored == _committed(url) > 0
+    assert stored < sum(legacy_counts.values())
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert counts(url)["messages"] == legacy_counts["messages"]
+    assert counts(url)["users"] == legacy_counts["users"]

@@ -263,3 +263,50 @@ def test_a_signal_mid_import_exits_130_keeping_every_committed_batch_and_the_rer
     assert rerun.returncode == 0, rerun.stderr
     assert counts(url)["messages"] == legacy_counts["messages"]
     assert counts(url)["users"] == legacy_counts["users"]
+
+
+FIXTURES = Path(__file__).parents[3] / "shared" / "fixtures" / "legacy"
+
+
+def test_a_json_file_no_layout_fits_exits_2_saying_what_was_seen_and_where_to_look(
+    capsys: pytest.CaptureFixture[str], in_empty_folder: Path, tmp_path: Path
+) -> None:
+    """A bot's cache of joke strings is named like the jokes table, but holds no records."""
+    cache = tmp_path / "jokes_cache.json"
+    cache.write_bytes((FIXTURES / "4elobrek9__MRS_bot__jokes_cache.json").read_bytes())
+    code, out = run(capsys, str(cache))
+    assert code == 2
+    line = one_line_error(out)
+    assert "no layout fits (jokes: strings, not JSON objects)" in line
+    assert "--mapping FILE.toml (see docs/mapping-files.md)" in line
+    assert list(in_empty_folder.iterdir()) == []
+
+
+def test_records_with_none_of_the_tables_fields_are_no_layout_either(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dump = tmp_path / "dump"
+    _write(dump / "users.json", json.dumps([{"login": "ada", "karma": 3}]).encode())
+    code, out = run(capsys, str(dump), "--database-url", f"sqlite+aiosqlite:///{tmp_path}/s.db")
+    assert code == 2
+    assert "users.json: records with fields karma, login, none of them a field of users" in out
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_inspect_counts_the_records_of_json_files_and_says_when_a_file_ends_early(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dump = tmp_path / "dump"
+    users = [{"id": n, "telegram_id": 10 + n} for n in range(1, 4)]
+    _write(dump / "users.json", json.dumps(users).encode())
+    _write(dump / "messages.jsonl", b'{"user_id": 1}\n{"user_id": 2}\n')
+    assert main(["inspect", str(dump)]) == 0
+    out = capsys.readouterr().out
+    assert [line.split("│")[3].strip() for line in out.splitlines() if line.startswith("│")] == [
+        "2",
+        "3",
+    ]
+    _write(dump / "users.json", json.dumps(users).encode()[:-20])
+    assert main(["inspect", str(dump)]) == 2
+    err = capsys.readouterr().err
+    assert "error: users.json record 3: the file stops here (not valid JSON: it ends early" in err

@@ -230,17 +230,20 @@ async def _run_reading(
     limits = Limits(config.batch_rows, config.batch_bytes)
     task = Task(part.name, reading.name, rule, after, limits, config.timezone)
     async for batch in preparers.batches(task):
-        outcome = await loader.load(batch)
+        allowance = None
+        if config.max_rejects is not None:
+            allowance = config.max_rejects - result.totals.rejected
+        outcome = await loader.load(batch, allowance)
         counts.read += outcome.read
         counts.inserted += outcome.inserted
         counts.existing += outcome.existing
         counts.rejected += len(outcome.rejects)
         counts.skipped += outcome.skipped
         progress.advance(rows=batch.read, size=batch.size)
-        if config.max_rejects is not None and result.totals.rejected > config.max_rejects:
+        if outcome.stopped_at is not None:
             raise TooManyRejectsError(
-                f"more than {config.max_rejects} records were rejected "
-                "(--max-rejects); what was committed stays, and running the same "
-                "command again resumes after it"
+                f"more than {config.max_rejects} records were rejected (--max-rejects): "
+                f"the run stopped at {outcome.stopped_at}, the reject past the limit; what was "
+                "committed stays, and running the same command again resumes after it"
             )
     await loader.finish_part(reading.name, rule.target, after)

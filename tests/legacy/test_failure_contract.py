@@ -11,13 +11,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from legacy_import.cli import main
 from tests.legacy.generator import generator
-from tests.legacy.helpers import counts, query, run
+from tests.legacy.helpers import counts, query, rejects, run
 
 # What none of the failures may print: a traceback, errno, parser caret art, SQLAlchemy's
 # background link, pydantic's prefix.
@@ -310,3 +311,34 @@ def test_inspect_counts_the_records_of_json_files_and_says_when_a_file_ends_earl
     assert main(["inspect", str(dump)]) == 2
     err = capsys.readouterr().err
     assert "error: users.json record 3: the file stops here (not valid JSON: it ends early" in err
+
+
+@pytest.mark.parametrize("batch_size", ["100", "7"])
+def test_max_rejects_stops_at_the_record_past_the_limit_whatever_the_batch_size(
+    capsys: pytest.CaptureFixture[str],
+    new_database: Callable[[str], str],
+    backend: str,
+    tmp_path: Path,
+    batch_size: str,
+) -> None:
+    """30 users, every third one without a usable telegram_id: with --max-rejects 5 the run
+    stops right after the sixth bad one (user 18), keeping the 12 good users before it."""
+    users = [{"id": n, "telegram_id": "bad" if n % 3 == 0 else 1000 + n} for n in range(1, 31)]
+    dump = tmp_path / "dump"
+    _write(dump / "users.json", json.dumps(users).encode())
+    url = new_database(backend)
+    rejects_file = tmp_path / "rejects.jsonl"
+    command = [str(dump), "--database-url", url, "--rejects", str(rejects_file)]
+    command += ["--max-rejects", "5", "--batch-size", batch_size]
+    code, out = run(capsys, *command)
+    assert code == 1
+    assert "the run stopped at users.json record 18" in out
+    assert [line["location"] for line in rejects(rejects_file)] == [
+        f"users.json record {n}" for n in (3, 6, 9, 12, 15, 18)
+    ]
+    assert query(url, "SELECT max(telegram_id), count(*) FROM users") == [(1017, 12)]
+    code, out = run(capsys, *command)
+    assert code == 1
+    assert "stopped" not in out
+    assert len(rejects(rejects_file)) == 10
+    assert query(url, "SELECT count(*) FROM users") == [(20,)]

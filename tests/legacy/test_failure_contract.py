@@ -342,3 +342,34 @@ def test_max_rejects_stops_at_the_record_past_the_limit_whatever_the_batch_size(
     assert "stopped" not in out
     assert len(rejects(rejects_file)) == 10
     assert query(url, "SELECT count(*) FROM users") == [(20,)]
+
+
+def test_the_same_dirty_input_gives_the_same_rejects_file_byte_for_byte(tmp_path: Path) -> None:
+    """Links whose two memories are both missing name the first reference column, on every
+    run, in fresh processes with different hash seeds."""
+    dump = tmp_path / "dump"
+    memory = {"simple_content": "tea", "full_content": "tea is green", "created_by": 7}
+    memories = [{"id": 1, **memory}]
+    links = [
+        {"id": n, "from_memory_id": 90 + n, "to_memory_id": 80 + n, "link_type": "related"}
+        for n in range(1, 6)
+    ] + [{"id": 9, "from_memory_id": 1, "to_memory_id": 77, "link_type": "related"}]
+    _write(dump / "memories.json", json.dumps(memories).encode())
+    _write(dump / "memory_links.json", json.dumps(links).encode())
+    files = []
+    for seed in ("1", "2", "3"):
+        url = f"sqlite+aiosqlite:///{tmp_path / f'store{seed}.db'}"
+        rejects_file = tmp_path / f"rejects{seed}.jsonl"
+        command = [sys.executable, "-m", "legacy_import", "run", str(dump), "--no-progress"]
+        command += ["--database-url", url, "--rejects", str(rejects_file)]
+        environment = {"PYTHONHASHSEED": seed, "PATH": ""}
+        done = subprocess.run(command, capture_output=True, text=True, env=environment)
+        assert done.returncode == 1, done.stderr
+        files.append(rejects_file.read_bytes())
+    assert files[0] == files[1] == files[2]
+    reasons = [line["reason"] for line in rejects(tmp_path / "rejects1.jsonl")]
+    assert reasons == [
+        *(f"from_memory_id: no memories record with id {90 + n} was imported from this source"
+          for n in range(1, 6)),
+        "to_memory_id: no memories record with id 77 was imported from this source",
+    ]  # fmt: skip

@@ -18,7 +18,7 @@ import pytest
 
 from legacy_import.cli import main
 from tests.legacy.generator import generator
-from tests.legacy.helpers import counts, query, rejects, run
+from tests.legacy.helpers import change, counts, query, rejects, run
 
 # What none of the failures may print: a traceback, errno, parser caret art, SQLAlchemy's
 # background link, pydantic's prefix.
@@ -373,3 +373,72 @@ def test_the_same_dirty_input_gives_the_same_rejects_file_byte_for_byte(tmp_path
           for n in range(1, 6)),
         "to_memory_id: no memories record with id 77 was imported from this source",
     ]  # fmt: skip
+
+
+def _dump_with_rejected_parents(dump: Path) -> None:
+    """Memory 2 is invalid (created_by is no number), memory 3 hangs under it, and a link and
+    a category entry point at them: 4 of the 7 records cannot arrive."""
+    memory = {"simple_content": "tea", "full_content": "tea is green", "created_by": 7}
+    tables = {
+        "categories": [{"id": 1, "name": "drinks", "domain": "interest", "full_path": "drinks"}],
+        "memories": [
+            {"id": 1, **memory},
+            {"id": 2, **memory, "created_by": "seven"},
+            {"id": 3, **memory, "parent_id": 2},
+        ],
+        "memory_links": [{"id": 1, "from_memory_id": 1, "to_memory_id": 3, "link_type": "r"}],
+        "memory_categories": [
+            {"memory_id": 2, "category_id": 1},
+            {"memory_id": 1, "category_id": 1},
+        ],
+    }
+    for name, records in tables.items():
+        _write(dump / f"{name}.json", json.dumps(records).encode())
+
+
+def _verify_table(out: str) -> dict[str, list[str]]:
+    """verify's table as table name → source, stored, rejected, missing, different."""
+    rows = {}
+    for line in out.splitlines():
+        cells = line.split()
+        if len(cells) >= 7 and cells[1].replace(",", "").isdigit():
+            rows[cells[0]] = cells[1:6]
+    return rows
+
+
+def test_verify_counts_what_the_import_rejected_and_exits_0_when_nothing_else_differs(
+    capsys: pytest.CaptureFixture[str],
+    new_database: Callable[[str], str],
+    backend: str,
+    tmp_path: Path,
+) -> None:
+    dump = tmp_path / "dump"
+    _dump_with_rejected_parents(dump)
+    url = new_database(backend)
+    assert run(capsys, str(dump), "--database-url", url)[0] == 1
+    assert main(["verify", str(dump), "--database-url", url]) == 0
+    out = capsys.readouterr().out
+    assert _verify_table(out) == {
+        "categories": ["1", "1", "0", "0", "0"],
+        "memories": ["3", "1", "2", "0", "0"],
+        "memory_links": ["1", "0", "1", "0", "0"],
+        "memory_categories": ["2", "1", "1", "0", "0"],
+    }
+    assert "accounted for, not missing" in out
+    change(url, "DELETE FROM memory_categories")
+    assert main(["verify", str(dump), "--database-url", url]) == 1
+    out = capsys.readouterr().out
+    assert _verify_table(out)["memory_categories"] == ["2", "0", "1", "1", "0"]
+    assert "memory_categories.json record 2: not in the store" in out
+
+
+def test_verify_of_a_telegram_export_that_ends_early_does_not_call_it_equal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = Path(__file__).parents[1] / "data" / "bad" / "telegram_truncated_mid_message"
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert run(capsys, str(source / "result.json"), "--database-url", url)[0] == 1
+    assert main(["verify", str(source / "result.json"), "--database-url", url]) == 1
+    out = capsys.readouterr().out
+    assert "result.json after message 3 of the file: the file stops here" in out
+    assert "The source ends early, so it cannot be compared whole" in out

@@ -95,6 +95,15 @@ async def _target(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
             yield store
         return
     target.require_creatable(config.settings)
+    with target.only_writer(config.settings):
+        async with _checked(config, result) as store:
+            yield store
+
+
+@asynccontextmanager
+async def _checked(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
+    """The store at head: an empty one is migrated (or, in a dry run, stood in for by a
+    scratch copy); one at another revision is refused."""
     store = Store(config.settings)
     try:
         revision, has_tables = await target.schema_state(store)

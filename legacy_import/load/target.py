@@ -8,7 +8,10 @@ that names the SQLite path or `host:port` and says what to check.
 
 from __future__ import annotations
 
+import fcntl
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from asyncpg.exceptions import PostgresError
@@ -66,6 +69,28 @@ def require_creatable(settings: StoreSettings) -> None:
             f"cannot create the SQLite store {path}: the directory {folder} does not exist; "
             f"create it, or {CHECK}"
         )
+
+
+@contextmanager
+def only_writer(settings: StoreSettings) -> Iterator[None]:
+    """Hold the SQLite store for this run alone, or refuse at once: two runs interleaving
+    their batches would each count the other's rows and fight over SQLite's write lock.
+    The lock is `flock` on the database file itself (SQLite's own locks are `fcntl` byte
+    ranges, which it does not touch), so no lock file is left behind; it ends with the
+    process, however that ends. PostgreSQL runs keep apart per source (advisory locks)."""
+    path = sqlite_file(settings)
+    if path is None:
+        yield
+        return
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TargetError(
+                f"another import is writing into the SQLite store {path}; wait for it to "
+                "finish, then run this one (it adds only what that one did not)"
+            ) from None
+        yield
 
 
 def _reason(error: BaseException) -> str:

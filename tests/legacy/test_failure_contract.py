@@ -442,3 +442,29 @@ def test_verify_of_a_telegram_export_that_ends_early_does_not_call_it_equal(
     out = capsys.readouterr().out
     assert "result.json after message 3 of the file: the file stops here" in out
     assert "The source ends early, so it cannot be compared whole" in out
+
+
+def test_a_second_run_into_a_busy_sqlite_store_is_refused_and_the_first_counts_only_its_own(
+    capsys: pytest.CaptureFixture[str],
+    long_import: tuple[Path, dict[str, int]],
+    users_dump: Path,
+    tmp_path: Path,
+) -> None:
+    legacy, legacy_counts = long_import
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    command = [sys.executable, "-m", "legacy_import", "run", str(legacy), "--database-url", url]
+    command += ["--batch-size", "100", "--no-progress", "--report", str(tmp_path / "first.json")]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _committed(url) < 300 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.05)
+    assert first.poll() is None, "the first import ended before the second began"
+    code, out = run(capsys, str(legacy), "--database-url", url)
+    assert code == 3
+    line = one_line_error(out)
+    assert f"another import is writing into the SQLite store {tmp_path / 'store.db'}" in line
+    assert run(capsys, str(users_dump), "--database-url", url)[0] == 3, "any source"
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    totals = json.loads((tmp_path / "first.json").read_text(encoding="utf-8"))["totals"]
+    assert totals["inserted"] == sum(counts(url).values()) == sum(legacy_counts.values())

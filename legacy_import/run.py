@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.errors import ExitCode, LegacyImportError, TargetError
 from legacy_import.load import target
-from legacy_import.load.bookkeeping import read_checkpoints, register_source
+from legacy_import.load.bookkeeping import finished_parts, read_checkpoints, register_source
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.loader import Loader
 from legacy_import.mapping.opened import Opened, detect_source, load_layout, open_layout
@@ -205,22 +205,55 @@ async def _run_source(
     spec = source.spec
     await _lock(conn, opened.key)
     result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
-    result.notes.extend(source.notes())
-    unread = opened.unread()
+    source_notes = source.notes()
+    result.notes.extend(source_notes)
+    _note_unread(opened, result)
+    source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
+    registered.append(source_id)
+    by_name = {reading.name: reading for reading in readings}
+    loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
+    checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
+    finished = await finished_parts(conn, source_id, nested=config.dry_run)
+    _note_earlier_runs(opened, checkpoints, finished, bool(source_notes), config, result)
+    with Preparers(spec, config.workers) as preparers:
+        for reading in readings:
+            await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)
+
+
+def _note_earlier_runs(
+    opened: Opened,
+    checkpoints: dict[str, int],
+    finished: set[str],
+    local_times: bool,
+    config: RunConfig,
+    result: RunResult,
+) -> None:
+    """What earlier runs of the source mean for this one's summary: that it resumed one, and
+    that a new --timezone changes nothing already stored (not silently)."""
+    name, readings = opened.source.spec.path.name, opened.readings
+    pending = [reading.name for reading in readings if reading.name not in finished]
+    if checkpoints and pending:
+        result.notes.append(
+            f"resumed {name}: an earlier run stopped before it finished {', '.join(pending)}; "
+            "this run went on after its last committed batch, and the counts are this run's only"
+        )
+    stored = any(checkpoints.get(r.name) and r.rule.target == "messages" for r in readings)
+    if local_times and stored:
+        result.notes.append(
+            f"{name} was imported before: the messages that import stored keep the times it "
+            f"read; --timezone {config.timezone} applies only to messages imported now (to read "
+            "them all in another zone, import into an empty store)"
+        )
+
+
+def _note_unread(opened: Opened, result: RunResult) -> None:
+    layout, spec, unread = opened.layout, opened.source.spec, opened.unread()
     if layout.builtin and spec.kind == "json":
         result.skipped_parts.extend(f"{spec.path.name}: {name}" for name in unread)
     elif not layout.builtin and unread:
         result.notes.append(
             f"the mapping {layout.name} reads nothing from {spec.path.name}: " + ", ".join(unread)
         )
-    source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
-    registered.append(source_id)
-    by_name = {reading.name: reading for reading in readings}
-    loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
-    checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
-    with Preparers(spec, config.workers) as preparers:
-        for reading in readings:
-            await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)
 
 
 async def _run_reading(

@@ -107,7 +107,7 @@ class TelegramSource:
             if entry.message is None:
                 continue
             message = entry.message
-            where = f"{self._name} chat {entry.chat.get('id')} message {message.get('id')}"
+            where = f"{self._name} chat {_shown_id(entry.chat)} message {message.get('id')}"
             data = {**message, "chat": entry.chat}
             yield RawRecord(part, entry.rank, where, data, entry.size)
 
@@ -252,6 +252,15 @@ class _AsUtf8:
 
     def read(self, size: int = -1) -> bytes:
         return self._text.read(size).encode("utf-8")
+
+
+def _shown_id(chat: dict[str, Any]) -> Any:
+    """The chat as every other output shows it: by its Bot API id (the export's own id only
+    when the chat has none, which its messages' rejects then explain)."""
+    try:
+        return telegram.chat_id(chat)
+    except ValueError:
+        return chat.get("id")
 
 
 def _readable_time(message: dict[str, Any]) -> bool:

@@ -262,6 +262,7 @@ def test_a_signal_mid_import_exits_130_keeping_every_committed_batch_and_the_rer
     assert stored < sum(legacy_counts.values())
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
+    assert "Note: resumed legacy.db: an earlier run stopped before it finished" in rerun.stdout
     assert counts(url)["messages"] == legacy_counts["messages"]
     assert counts(url)["users"] == legacy_counts["users"]
 
@@ -339,7 +340,8 @@ def test_max_rejects_stops_at_the_record_past_the_limit_whatever_the_batch_size(
     assert query(url, "SELECT max(telegram_id), count(*) FROM users") == [(1017, 12)]
     code, out = run(capsys, *command)
     assert code == 1
-    assert "stopped" not in out
+    assert "Stopped:" not in out
+    assert "Note: resumed dump: an earlier run stopped before it finished users.json" in out
     assert len(rejects(rejects_file)) == 10
     assert query(url, "SELECT count(*) FROM users") == [(20,)]
 
@@ -468,3 +470,40 @@ def test_a_second_run_into_a_busy_sqlite_store_is_refused_and_the_first_counts_o
     assert first.returncode == 0, err
     totals = json.loads((tmp_path / "first.json").read_text(encoding="utf-8"))["totals"]
     assert totals["inserted"] == sum(counts(url).values()) == sum(legacy_counts.values())
+
+
+def _telegram_export(path: Path, *, unixtime: bool) -> Path:
+    message = {"id": 1, "type": "message", "date": "2020-06-01T12:00:00", "from": "A"}
+    message |= {"from_id": "user5", "text": "hi"}
+    if unixtime:
+        message["date_unixtime"] = "1591002000"
+    chat = {"name": "n", "type": "personal_chat", "id": 5, "messages": [message]}
+    return _write(path, json.dumps(chat).encode())
+
+
+def test_a_rerun_with_another_timezone_says_the_existing_messages_keep_their_times(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = _telegram_export(tmp_path / "old" / "result.json", unixtime=False)
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    code, out = run(capsys, str(source), "--database-url", url, "--timezone", "Europe/Moscow")
+    assert code == 0, out
+    assert "was imported before" not in out
+    code, out = run(capsys, str(source), "--database-url", url, "--timezone", "Asia/Tokyo")
+    assert code == 0, out
+    assert (
+        "Note: result.json was imported before: the messages that import stored keep the times "
+        "it read; --timezone Asia/Tokyo applies only to messages imported now"
+    ) in out
+    assert query(url, "SELECT count(*) FROM messages") == [(1,)]
+
+
+def test_an_export_with_unix_times_gets_no_timezone_note(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    for zone in ("UTC", "Asia/Tokyo"):
+        code, out = run(capsys, str(source), "--database-url", url, "--timezone", zone)
+        assert code == 0, out
+        assert "Note:" not in out

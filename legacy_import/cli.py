@@ -1,7 +1,8 @@
 """`python -m legacy_import`: argument parsing into a frozen config, and exit codes
 (`legacy_import.errors.ExitCode`): 0 everything imported; 1 some records rejected (or the run
-stopped early); 2 usage or an unknown layout; 3 fatal (database unreachable, schema not at
-head, source unreadable).
+stopped at --max-rejects); 2 usage: bad arguments, a source that is missing or not what it
+claims, no layout that fits; 3 fatal: the target unreachable, uncreatable, busy or at another
+revision, an I/O failure mid-run; 130 interrupted (Ctrl-C, SIGTERM), committed work kept.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from legacy_import.report.summary import show_summary
 from legacy_import.run import RunConfig, run_import
 from legacy_import.sources.base import FORMATS
 from sqlmodel_store import StoreError, StoreSettings
-from sqlmodel_store.settings import mask_passwords
+from sqlmodel_store.settings import mask_passwords, settings_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,8 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m legacy_import",
         description="Move a bot's legacy JSON and SQLite data into the store, losing nothing: "
         "every record is imported or written to the rejects file with the reason.",
-        epilog="Exit codes: 0 all imported, 1 some records rejected, 2 usage or unknown "
-        "layout, 3 fatal error. The database comes from --database-url, else DATABASE_URL, "
+        epilog="Exit codes: 0 all imported, 1 some records rejected, 2 usage (bad arguments, "
+        "a source that is missing or not what it claims, no layout that fits), 3 fatal (the "
+        "database cannot be used), 130 interrupted. The database comes from --database-url, else DATABASE_URL, "
         "else the embedded sqlite+aiosqlite:///./store.db.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -225,20 +227,7 @@ def _settings(url: str | None) -> StoreSettings:
     try:
         return StoreSettings(database_url=url) if url else StoreSettings()
     except ValidationError as error:
-        raise UsageError(_invalid(error, "--database-url" if url else None)) from None
-
-
-def _invalid(error: ValidationError, option: str | None) -> str:
-    reasons = []
-    for problem in error.errors():
-        field = ".".join(map(str, problem["loc"]))
-        cause = problem.get("ctx", {}).get("error")
-        reason = str(cause) if cause is not None else problem["msg"]
-        name = option if option and field == "database_url" else field.upper()
-        if reason.startswith("DATABASE_URL "):
-            reason = reason.removeprefix("DATABASE_URL ")
-        reasons.append(f"{name} {reason}" if cause is not None else f"{name}: {reason}")
-    return "; ".join(reasons)
+        raise UsageError(settings_error(error, "--database-url" if url else None)) from None
 
 
 def _writable(option: str, path: Path | None) -> None:

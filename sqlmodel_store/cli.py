@@ -17,7 +17,7 @@ from sqlalchemy import func, inspect, select, table
 
 from sqlmodel_store.errors import StoreError
 from sqlmodel_store.migrations import head
-from sqlmodel_store.settings import StoreSettings, invalid_settings, mask_passwords
+from sqlmodel_store.settings import StoreSettings, mask_passwords, settings_error
 from sqlmodel_store.store import Store
 
 EXIT_OK, EXIT_NOT_AT_HEAD, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
@@ -209,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = {"database_url": url} if url else {}
         settings = StoreSettings(**overrides)
     except ValidationError as error:
-        print(f"error: {invalid_settings(error)}", file=sys.stderr)
+        option = "--database-url" if getattr(args, "database_url", None) else None
+        print(f"error: {settings_error(error, option)}", file=sys.stderr)
         return EXIT_USAGE
     missing = _missing_store(settings, args.command)
     if missing is not None:

@@ -75,8 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         "every record is imported or written to the rejects file with the reason.",
         epilog="Exit codes: 0 all imported, 1 some records rejected, 2 usage (bad arguments, "
         "a source that is missing or not what it claims, no layout that fits), 3 fatal (the "
-        "database cannot be used), 130 interrupted. The database comes from --database-url, else DATABASE_URL, "
-        "else the embedded sqlite+aiosqlite:///./store.db.",
+        "database cannot be used), 130 interrupted. The database comes from --database-url, "
+        "else DATABASE_URL, else the embedded sqlite+aiosqlite:///./store.db.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # Also after the command (`run SOURCE --debug`); SUPPRESS keeps a --debug given before it.

@@ -1,7 +1,8 @@
 """`python -m legacy_import`: argument parsing into a frozen config, and exit codes
 (`legacy_import.errors.ExitCode`): 0 everything imported; 1 some records rejected (or the run
-stopped early); 2 usage or an unknown layout; 3 fatal (database unreachable, schema not at
-head, source unreadable).
+stopped at --max-rejects); 2 usage: bad arguments, a source that is missing or not what it
+claims, no layout that fits; 3 fatal: the target unreachable, uncreatable, busy or at another
+revision, an I/O failure mid-run; 130 interrupted (Ctrl-C, SIGTERM), committed work kept.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import codecs
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -22,14 +25,14 @@ from rich.console import Console
 from legacy_import.commands.export import export
 from legacy_import.commands.inspect import inspect_source
 from legacy_import.commands.verify import verify
-from legacy_import.errors import ExitCode, LegacyImportError, PreparationError
+from legacy_import.errors import ExitCode, LegacyImportError, PreparationError, UsageError
 from legacy_import.mapping.opened import detect_source, load_layout
 from legacy_import.report.progress import LineProgress, Progress, RichProgress
 from legacy_import.report.summary import show_summary
 from legacy_import.run import RunConfig, run_import
 from legacy_import.sources.base import FORMATS
 from sqlmodel_store import StoreError, StoreSettings
-from sqlmodel_store.settings import invalid_settings, mask_passwords
+from sqlmodel_store.settings import mask_passwords, settings_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,15 +73,23 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m legacy_import",
         description="Move a bot's legacy JSON and SQLite data into the store, losing nothing: "
         "every record is imported or written to the rejects file with the reason.",
-        epilog="Exit codes: 0 all imported, 1 some records rejected, 2 usage or unknown "
-        "layout, 3 fatal error. The database comes from --database-url, else DATABASE_URL, "
-        "else the embedded sqlite+aiosqlite:///./store.db.",
+        epilog="Exit codes: 0 all imported, 1 some records rejected, 2 usage (bad arguments, "
+        "a source that is missing or not what it claims, no layout that fits), 3 fatal (the "
+        "database cannot be used), 130 interrupted. The database comes from --database-url, "
+        "else DATABASE_URL, else the embedded sqlite+aiosqlite:///./store.db.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # Also after the command (`run SOURCE --debug`); SUPPRESS keeps a --debug given before it.
     debug = _Parser(add_help=False)
     debug.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
+    # Every command takes --no-progress, so a script can pass it to any of them.
+    quiet = _Parser(add_help=False)
+    quiet.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no live display (this command shows none; accepted as for run)",
     )
     commands_ = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -167,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = commands_.add_parser(
         "inspect",
-        parents=[debug],
+        parents=[debug, quiet],
         help="show the detected layout, tables and counts; writes nothing",
         description="Show what a source holds and which built-in layout reads it. With "
         "--mapping, map its first records through the mapping file and show them, with the "
@@ -182,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = commands_.add_parser(
         "verify",
-        parents=[debug],
+        parents=[debug, quiet],
         help="compare a source with the database: counts and content digests",
     )
     verify.add_argument("source", type=Path, metavar="SOURCE")
@@ -197,7 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--encoding", type=_encoding, help="as for run")
 
     export = commands_.add_parser(
-        "export", parents=[debug], help="write the store as canonical JSONL, one file per table"
+        "export",
+        parents=[debug, quiet],
+        help="write the store as canonical JSONL, one file per table",
     )
     export.add_argument(
         "--database-url", help="database to export (default: DATABASE_URL or ./store.db)"
@@ -209,10 +222,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(url: str | None) -> StoreSettings:
-    return StoreSettings(database_url=url) if url else StoreSettings()
+    """The store's settings; an invalid one is a usage error naming what the user gave: the
+    option, or the environment variable."""
+    try:
+        return StoreSettings(database_url=url) if url else StoreSettings()
+    except ValidationError as error:
+        raise UsageError(settings_error(error, "--database-url" if url else None)) from None
+
+
+def _writable(option: str, path: Path | None) -> None:
+    """Refuse before the run an output file whose directory does not exist."""
+    if path is not None and not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: the directory {path.parent} does not exist")
 
 
 async def _run(args: argparse.Namespace, console: Console) -> int:
+    _writable("--rejects", args.rejects)
+    _writable("--report", args.report)
     config = RunConfig(
         sources=tuple(args.sources),
         settings=_settings(args.database_url),
@@ -252,23 +278,47 @@ async def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        return _main(args)
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+async def _interruptible(command: Coroutine[Any, Any, int]) -> int:
+    """SIGTERM (a service manager, `kill`) stops the command as Ctrl-C does: by cancelling
+    it, so every `finally` (rejects file, connections, workers) still runs."""
+    task = asyncio.current_task()
+    if task is not None and threading.current_thread() is threading.main_thread():
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await command
+
+
+def _words(error: BaseException) -> str:
+    """The error as a sentence: an OS error by its file and reason, without `[Errno N]`."""
+    if isinstance(error, OSError) and error.strerror:
+        where = error.filename if error.filename is not None else "input/output"
+        return f"{where}: {error.strerror.lower()}"
+    return str(error)
+
+
+def _main(args: argparse.Namespace) -> int:
     console = Console()
     errors = Console(stderr=True)
     try:
-        return asyncio.run(_dispatch(args, console))
+        return asyncio.run(_interruptible(_dispatch(args, console)))
     except (LegacyImportError, StoreError, OSError) as error:
         code = error.code if isinstance(error, LegacyImportError) else ExitCode.FATAL
-        if args.debug:
+        # A usage error is the user's to fix, not a bug: its traceback would only hide it.
+        if args.debug and code != ExitCode.USAGE:
             errors.print(mask_passwords(traceback.format_exc()), markup=False, highlight=False)
             if isinstance(error, PreparationError):
                 errors.print(mask_passwords(error.details), markup=False, highlight=False)
         errors.print(
-            f"error: {mask_passwords(str(error))}", markup=False, highlight=False, soft_wrap=True
+            f"error: {mask_passwords(_words(error))}", markup=False, highlight=False, soft_wrap=True
         )
         return code
-    except ValidationError as error:
-        errors.print(f"error: {invalid_settings(error)}", markup=False, highlight=False)
-        return ExitCode.USAGE
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         errors.print("interrupted: committed batches stay; run the same command to resume")
-        return ExitCode.FATAL
+        return ExitCode.INTERRUPTED

@@ -37,7 +37,11 @@ class UsageError(LegacyImportError):
 
 
 class SourceError(LegacyImportError):
-    """The source cannot be read at all."""
+    """The source cannot be read as what it claims to be (missing, empty, not JSON, not
+    SQLite, not UTF-8): the user gave the wrong thing, so it is a usage error. Input that
+    fails while being read mid-run is an I/O failure instead (an `OSError`, fatal)."""
+
+    code = ExitCode.USAGE
 
 
 class MappingError(UsageError):

@@ -6,29 +6,30 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from asyncpg.exceptions import ConnectionDoesNotExistError, InterfaceError
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.errors import ExitCode, LegacyImportError, TargetError
-from legacy_import.load.bookkeeping import read_checkpoints, register_source
+from legacy_import.load import target
+from legacy_import.load.bookkeeping import finished_parts, read_checkpoints, register_source
 from legacy_import.load.bulk import BulkMode
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.loader import Loader
 from legacy_import.mapping.opened import Opened, detect_source, load_layout, open_layout
-from legacy_import.mapping.rules import Reading
+from legacy_import.mapping.rules import Layout, Reading
 from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import Limits
 from legacy_import.prepare.workers import Preparers, Task
 from legacy_import.report.progress import Progress
 from legacy_import.report.rejects_file import count_rejects, write_rejects
 from legacy_import.report.summary import RunResult
+from legacy_import.sources.base import SourceSpec
 from sqlmodel_store import Store, StoreSettings, migrations
 
 
@@ -73,13 +74,6 @@ class TooManyRejectsError(LegacyImportError):
     code = ExitCode.REJECTS
 
 
-async def _schema_state(store: Store) -> tuple[str | None, bool]:
-    async with store.engine.connect() as conn:
-        names = await conn.run_sync(lambda sync: sa_inspect(sync).get_table_names())
-        revision = await conn.run_sync(migrations.revision_of)
-    return revision, bool(names)
-
-
 async def prepare_schema(store: Store, revision: str | None, has_tables: bool) -> bool:
     """Migrate an empty database; refuse one behind or ahead of head. True: schema created."""
     head = migrations.head()
@@ -98,22 +92,47 @@ async def prepare_schema(store: Store, revision: str | None, has_tables: bool) -
 
 @asynccontextmanager
 async def _target(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
-    """The store to load into; a dry run on an empty database uses a scratch copy."""
+    """The store to load into; a dry run on an empty or absent database uses a scratch copy,
+    and a store that does not exist yet is created only here, once every source opened."""
+    if config.dry_run and not target.exists(config.settings):
+        async with _scratch() as store:
+            yield store
+        return
+    target.require_creatable(config.settings)
+    with target.only_writer(config.settings):
+        async with _checked(config, result) as store:
+            yield store
+
+
+@asynccontextmanager
+async def _checked(config: RunConfig, result: RunResult) -> AsyncIterator[Store]:
+    """The store at head: an empty one is migrated (or, in a dry run, stood in for by a
+    scratch copy); one at another revision is refused."""
     store = Store(config.settings)
     try:
-        revision, has_tables = await _schema_state(store)
+        revision, has_tables = await target.schema_state(store)
         if config.dry_run and revision is None and not has_tables:
             await store.dispose()
-            with tempfile.TemporaryDirectory(prefix="legacy_import-dry-") as scratch:
-                url = f"sqlite+aiosqlite:///{Path(scratch) / 'dry-run.db'}"
-                store = Store(StoreSettings(database_url=url))
-                await store.upgrade()
+            async with _scratch() as store:
                 yield store
-                return
+            return
         result.schema_created = await prepare_schema(store, revision, has_tables)
         yield store
     finally:
         await store.dispose()
+
+
+@asynccontextmanager
+async def _scratch() -> AsyncIterator[Store]:
+    """An empty store at head in a temporary directory, gone afterwards."""
+    with tempfile.TemporaryDirectory(prefix="legacy_import-dry-") as scratch:
+        url = f"sqlite+aiosqlite:///{Path(scratch) / 'dry-run.db'}"
+        store = Store(StoreSettings(database_url=url))
+        try:
+            await store.upgrade()
+            yield store
+        finally:
+            await store.dispose()
 
 
 async def run_import(config: RunConfig, progress: Progress) -> RunResult:
@@ -121,14 +140,35 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
     started = time.monotonic()
     mapping = load_layout(config.mapping)
     specs = [detect_source(path, config.fmt, config.encoding, mapping) for path in config.sources]
+    # Every source opens (or is refused) before the target is touched.
+    with _opened_all(specs, mapping) as sources:
+        await _load_all(sources, config, progress, result)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+@contextmanager
+def _opened_all(specs: list[SourceSpec], mapping: Layout | None) -> Iterator[list[Opened]]:
+    opened: list[Opened] = []
+    try:
+        for spec in specs:
+            opened.append(open_layout(spec, mapping))
+        yield opened
+    finally:
+        for each in opened:
+            each.source.close()
+
+
+async def _load_all(
+    sources: list[Opened], config: RunConfig, progress: Progress, result: RunResult
+) -> None:
     async with _target(config, result) as store, store.engine.connect() as conn:
         source_ids: list[int] = []
         outer = await conn.begin() if config.dry_run else None
         bulk = await _bulk_mode(conn, store, config, result)
         lost = False
         try:
-            for spec in specs:
-                opened = open_layout(spec, mapping)
+            for opened in sources:
                 await _run_source(conn, opened, config, progress, result, source_ids, bulk)
         except TooManyRejectsError as stop:
             result.stopped = str(stop)
@@ -151,8 +191,6 @@ async def run_import(config: RunConfig, progress: Progress) -> RunResult:
                     result.rejects_file = str(config.rejects_path)
             if outer is not None and not lost:
                 await outer.rollback()
-    result.duration_s = time.monotonic() - started
-    return result
 
 
 async def _bulk_mode(
@@ -201,32 +239,59 @@ async def _run_source(
     loaded in bulk when the run has a bulk mode."""
     source, layout, readings = opened.source, opened.layout, opened.readings
     spec = source.spec
-    try:
-        await _lock(conn, opened.key)
-        result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
-        result.notes.extend(source.notes())
-        unread = opened.unread()
-        if layout.builtin and spec.kind == "json":
-            result.skipped_parts.extend(f"{spec.path.name}: {name}" for name in unread)
-        elif not layout.builtin and unread:
-            result.notes.append(
-                f"the mapping {layout.name} reads nothing from {spec.path.name}: "
-                + ", ".join(unread)
-            )
-        source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
-        registered.append(source_id)
-        by_name = {reading.name: reading for reading in readings}
-        loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
-        checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
-        if bulk is not None:
-            await bulk.defer({r.rule.target: targets()[r.rule.target] for r in readings}.values())
-        with Preparers(spec, config.workers) as preparers:
-            for reading in readings:
-                await _run_reading(
-                    reading, preparers, loader, checkpoints, config, progress, result
-                )
-    finally:
-        source.close()
+    await _lock(conn, opened.key)
+    result.sources.append({"source": str(spec.path), "kind": spec.kind, "layout": layout.name})
+    source_notes = source.notes()
+    result.notes.extend(source_notes)
+    _note_unread(opened, result)
+    source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
+    registered.append(source_id)
+    by_name = {reading.name: reading for reading in readings}
+    loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
+    checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
+    finished = await finished_parts(conn, source_id, nested=config.dry_run)
+    _note_earlier_runs(opened, checkpoints, finished, bool(source_notes), config, result)
+    if bulk is not None:
+        await bulk.defer({r.rule.target: targets()[r.rule.target] for r in readings}.values())
+    with Preparers(spec, config.workers) as preparers:
+        for reading in readings:
+            await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)
+
+
+def _note_earlier_runs(
+    opened: Opened,
+    checkpoints: dict[str, int],
+    finished: set[str],
+    local_times: bool,
+    config: RunConfig,
+    result: RunResult,
+) -> None:
+    """What earlier runs of the source mean for this one's summary: that it resumed one, and
+    that a new --timezone changes nothing already stored (not silently)."""
+    name, readings = opened.source.spec.path.name, opened.readings
+    pending = [reading.name for reading in readings if reading.name not in finished]
+    if checkpoints and pending:
+        result.notes.append(
+            f"resumed {name}: an earlier run stopped before it finished {', '.join(pending)}; "
+            "this run went on after its last committed batch, and the counts are this run's only"
+        )
+    stored = any(checkpoints.get(r.name) and r.rule.target == "messages" for r in readings)
+    if local_times and stored:
+        result.notes.append(
+            f"{name} was imported before: the messages that import stored keep the times it "
+            f"read; --timezone {config.timezone} applies only to messages imported now (to read "
+            "them all in another zone, import into an empty store)"
+        )
+
+
+def _note_unread(opened: Opened, result: RunResult) -> None:
+    layout, spec, unread = opened.layout, opened.source.spec, opened.unread()
+    if layout.builtin and spec.kind == "json":
+        result.skipped_parts.extend(f"{spec.path.name}: {name}" for name in unread)
+    elif not layout.builtin and unread:
+        result.notes.append(
+            f"the mapping {layout.name} reads nothing from {spec.path.name}: " + ", ".join(unread)
+        )
 
 
 async def _run_reading(
@@ -245,17 +310,20 @@ async def _run_reading(
     limits = Limits(config.batch_rows, config.batch_bytes)
     task = Task(part.name, reading.name, rule, after, limits, config.timezone)
     async for batch in preparers.batches(task):
-        outcome = await loader.load(batch)
+        allowance = None
+        if config.max_rejects is not None:
+            allowance = config.max_rejects - result.totals.rejected
+        outcome = await loader.load(batch, allowance)
         counts.read += outcome.read
         counts.inserted += outcome.inserted
         counts.existing += outcome.existing
         counts.rejected += len(outcome.rejects)
         counts.skipped += outcome.skipped
         progress.advance(rows=batch.read, size=batch.size)
-        if config.max_rejects is not None and result.totals.rejected > config.max_rejects:
+        if outcome.stopped_at is not None:
             raise TooManyRejectsError(
-                f"more than {config.max_rejects} records were rejected "
-                "(--max-rejects); what was committed stays, and running the same "
-                "command again resumes after it"
+                f"more than {config.max_rejects} records were rejected (--max-rejects): "
+                f"the run stopped at {outcome.stopped_at}, the reject past the limit; what was "
+                "committed stays, and running the same command again resumes after it"
             )
     await loader.finish_part(reading.name, rule.target, after)

@@ -7,6 +7,7 @@ reachable at all, the pool exhausted. Only the third reads "unreachable".
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -90,9 +91,18 @@ def pool_timeout() -> PoolTimeoutError:
 
 def unreachable(reason: object) -> DatabaseUnavailableError:
     return DatabaseUnavailableError(
-        f"the database is unreachable or refused the connection: {reason}; "
+        f"the database is unreachable or refused the connection: {_in_words(reason)}; "
         "check DATABASE_URL and that the server is running"
     )
+
+
+def _in_words(reason: object) -> str:
+    """An OS error in words (`Connect call failed ('127.0.0.1', 5432)`), without the
+    `[Errno N]` that means nothing to a reader."""
+    return _ERRNO.sub("", str(reason))
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ")
 
 
 def connection_lost(reason: object, *, committing: bool) -> DatabaseUnavailableError:

@@ -115,7 +115,9 @@ def health_router(*, prefix: str = "/health") -> APIRouter:
     """`GET /health/live` (the process answers) and `GET /health/ready` (the database does).
 
     Ready means the database answered and is at the head revision; otherwise the report is
-    returned with 503, so a load balancer takes the instance out of rotation.
+    returned with 503, so a load balancer takes the instance out of rotation. A replica down
+    or lagging leaves the instance ready (reads fall back to the primary): the report says
+    "degraded" with 200.
     """
     router = APIRouter(prefix=prefix, tags=["health"])
 
@@ -128,10 +130,10 @@ def health_router(*, prefix: str = "/health") -> APIRouter:
         store = request_store(request)
         report = await store.health()
         body: dict[str, Any] = report.to_dict()
-        if report.status == "ok" and report.at_head:
+        if report.status != "error" and report.at_head:
             return JSONResponse(body)
         body["status"] = "error"
-        if report.status == "ok":
+        if report.status != "error":
             body["error"] = f"the database is at revision {report.revision}, not {report.head}"
         return JSONResponse(body, status_code=503, headers={"Retry-After": _retry_after(store)})
 

@@ -61,6 +61,23 @@ def invalid_settings(error: ValidationError) -> str:
     return f"invalid settings: {reasons}"
 
 
+def settings_error(error: ValidationError, option: str | None = None) -> str:
+    """Each invalid setting as the user gave it, without pydantic's prefixes or the value:
+    `option` (such as "--database-url") names the database URL when it came from the command
+    line, otherwise the environment variable is named."""
+    reasons = []
+    for problem in error.errors():
+        field = ".".join(map(str, problem["loc"]))
+        cause = problem.get("ctx", {}).get("error")
+        name = option if option and field == "database_url" else field.upper()
+        if cause is None:
+            reasons.append(f"{name}: {problem['msg']}")
+        else:
+            # The validators' own messages begin with the variable's name.
+            reasons.append(f"{name} {str(cause).removeprefix('DATABASE_URL ')}")
+    return "; ".join(reasons)
+
+
 def redact(url: URL | str) -> str:
     """The URL as text with the password masked, safe for logs and messages."""
     parsed = url if isinstance(url, URL) else make_url(url)

@@ -23,6 +23,9 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 # the venv is not on PATH. A system Graphviz `dot` still works where someone has one.
 RENDERERS = ("graphviz-pure", "dot")
 
+# Tables of the import's bookkeeping, drawn apart from the bot's own.
+BOOKKEEPING = "import_"
+BOOKKEEPING_LABEL = "the import's bookkeeping (legacy_import)"
 HEADER_COLOUR = "#4051b5"  # Material's default indigo primary
 MUTED_COLOUR = "#666666"
 # Types are shown as created on PostgreSQL, the production database (the table pages show both).
@@ -86,13 +89,22 @@ def _edge(table: Table, fk: ForeignKeyConstraint) -> str:
 def dot_source(metadata: MetaData, link: Callable[[str], str]) -> str:
     """The DOT graph of every table in `metadata`; `link` maps a table name to its page URL."""
     tables = sorted(metadata.tables.values(), key=lambda table: table.name)
+    bot = [table for table in tables if not table.name.startswith(BOOKKEEPING)]
+    bookkeeping = [table for table in tables if table.name.startswith(BOOKKEEPING)]
     lines = [
         "digraph schema {",
         '  graph [rankdir=LR, nodesep=0.4, ranksep=1.0, fontname="Helvetica"];',
         '  node [shape=plain, fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=10, dir=both, arrowtail=crow, color="#555555"];',
     ]
-    lines += [f"  {_node(table, link(table.name))}" for table in tables]
+    lines += [f"  {_node(table, link(table.name))}" for table in bot]
+    # The import's own tables are not the bot's data: drawn apart, in a box that says so.
+    lines += [
+        "  subgraph cluster_bookkeeping {",
+        f'    label="{BOOKKEEPING_LABEL}"; fontsize=12; style=dashed; color="{MUTED_COLOUR}";',
+        *(f"    {_node(table, link(table.name))}" for table in bookkeeping),
+        "  }",
+    ]
     lines += [
         f"  {_edge(table, fk)}"
         for table in tables

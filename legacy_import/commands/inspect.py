@@ -13,14 +13,15 @@ from rich.table import Table
 
 from legacy_import.commands.canonical import plain
 from legacy_import.mapping.builtin import builtin_layouts, detect_layout
-from legacy_import.mapping.opened import open_layout
+from legacy_import.mapping.opened import misfit, open_layout, readings_of
 from legacy_import.mapping.outcomes import Mapped, Rejected
 from legacy_import.mapping.rules import Layout
 from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import mapper_for
 from legacy_import.sources import telegram_rules as telegram
-from legacy_import.sources.base import SourceSpec
+from legacy_import.sources.base import Part, Source, SourceSpec
 from legacy_import.sources.detect import open_source
+from legacy_import.sources.records import CUT
 from legacy_import.sources.telegram import TelegramSource
 
 # inspect --mapping maps this many records of each table and shows the first few.
@@ -36,33 +37,60 @@ def inspect_source(spec: SourceSpec, console: Console, mapping: Layout | None = 
     try:
         parts = source.parts()
         chats = source.chats() if isinstance(source, TelegramSource) else None
+        layout = detect_layout(spec.kind, parts)
+        seen = misfit(source, readings_of(source, layout, parts)) if layout else None
+        cuts: list[str] = []
+        counted = {part.name: _rows(source, part, cuts) for part in parts}
     finally:
         source.close()
-    layout = detect_layout(spec.kind, parts)
+    if seen is not None:
+        layout = None
     console.print(f"source: {spec.path} ({spec.kind})")
     console.print(f"layout: {layout.name + ' — ' + layout.description if layout else 'unknown'}")
     into = {rule.table: rule.target for rule in layout.tables} if layout else {}
     table = Table()
     for heading in ("part", "imported into", "rows", "columns"):
-        table.add_column(heading)
+        # Folded, never cut: a name or a column list shown in part would say something else.
+        table.add_column(heading, overflow="fold", justify="right" if heading == "rows" else "left")
     for part in parts:
-        rows = "?" if part.rows is None else f"{part.rows:,}"
         table.add_row(
-            part.name, into.get(part.stem, "(not imported)"), rows, ", ".join(part.columns)
+            part.name,
+            into.get(part.stem, "(not imported)"),
+            f"{counted[part.name]:,}",
+            ", ".join(part.columns),
         )
     console.print(table)
     if chats is not None:
         _show_chats(chats, console)
+    errors = Console(stderr=True, soft_wrap=True)
+    for cut in dict.fromkeys(cuts):
+        errors.print(f"error: {cut}; export the file again", markup=False)
     if layout is None:
         layouts = [known for known in builtin_layouts() if known.kind == spec.kind]
         names = "; ".join(f"{known.name}: {known.description.rstrip('.')}" for known in layouts)
-        Console(stderr=True).print(
-            f"error: no known layout matches this {spec.kind} source. Known layouts: {names}. "
-            "Describe it in a mapping file and pass --mapping FILE.toml.",
+        why = f" ({seen})" if seen else ""
+        errors.print(
+            f"error: no known layout matches this {spec.kind} source{why}. Known layouts: "
+            f"{names}. Describe it in a mapping file and pass --mapping FILE.toml "
+            "(see docs/mapping-files.md).",
             markup=False,
         )
         return 2
-    return 0
+    return 2 if cuts else 0
+
+
+def _rows(source: Source, part: Part, cuts: list[str]) -> int:
+    """The part's records: a SQLite table knows its count, a file is read through once (and
+    where it stops being readable joins `cuts`)."""
+    if part.rows is not None:
+        return part.rows
+    count = 0
+    for raw in source.read(part.name, after=0):
+        if raw.problem is not None and raw.problem.startswith(CUT):
+            cuts.append(f"{raw.location}: {raw.problem}")
+            break
+        count += 1
+    return count
 
 
 def _preview(spec: SourceSpec, mapping: Layout, console: Console) -> int:

@@ -13,6 +13,7 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select, tuple_
@@ -20,14 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.commands.canonical import Digest, canonical_json
 from legacy_import.errors import TargetError
+from legacy_import.load import target
 from legacy_import.load.references import resolve_references, store_ids
-from legacy_import.mapping.opened import open_layout
+from legacy_import.mapping.opened import Opened, open_layout
 from legacy_import.mapping.outcomes import Mapped
 from legacy_import.mapping.rules import Layout, Reading, reference_keyspaces
 from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import mapper_for
 from legacy_import.sources.base import SourceSpec
+from legacy_import.sources.records import CUT
 from sqlmodel_store import Store, StoreSettings
+from sqlmodel_store.models.imports import IMPORT_REJECTS as REJECTS
 from sqlmodel_store.models.imports import IMPORT_SOURCES as SOURCES
 
 SHOWN_DIFFERENCES = 20
@@ -51,6 +55,7 @@ async def verify_source(
     opened = open_layout(spec, mapping)
     checks: dict[str, TableCheck] = {}
     differences: list[str] = []
+    cuts: list[str] = []
     try:
         async with store.engine.connect() as conn:
             source_id = await conn.scalar(
@@ -60,24 +65,69 @@ async def verify_source(
                 raise TargetError(f"{spec.path} was never imported into this database")
             keyspaces = reference_keyspaces(opened.readings)
             for reading in opened.readings:
-                rule = reading.rule
-                mapper = mapper_for(
-                    opened.source, reading.part.name, reading.name, rule, ZoneInfo(zone)
-                )
-                check = checks.setdefault(rule.target, TableCheck())
+                check = checks.setdefault(reading.rule.target, TableCheck())
                 comparer = _Comparer(conn, source_id, reading, keyspaces)
-                records = opened.source.read(reading.part.name, after=0)
-                while chunk := list(islice(records, COMPARED_AT_ONCE)):
-                    outcomes = [o for raw in chunk if (o := mapper.map(raw)) is not None]
-                    mapped = [o for o in outcomes if isinstance(o, Mapped)]
-                    check.records += len(outcomes)
-                    check.rejected += len(outcomes) - len(mapped)
-                    await comparer.compare(mapped, check, differences)
+                recorded = await _recorded_rejects(conn, source_id, reading.name)
+                await _check_reading(
+                    opened, reading, zone, comparer, recorded, check, differences, cuts
+                )
     finally:
         opened.source.close()
-    _show(checks, differences, console)
-    bad = any(check.missing or check.different for check in checks.values())
+    _show(checks, differences, cuts, console)
+    bad = cuts or any(check.missing or check.different for check in checks.values())
     return 1 if bad else 0
+
+
+async def _recorded_rejects(conn: AsyncConnection, source_id: int, reading: str) -> set[int]:
+    """Positions of the records the import rejected from this reading (the rejects file)."""
+    query = select(REJECTS.c.position).where(
+        REJECTS.c.source_id == source_id, REJECTS.c.part == reading
+    )
+    return set((await conn.execute(query)).scalars())
+
+
+async def _check_reading(
+    opened: Opened,
+    reading: Reading,
+    zone: str,
+    comparer: _Comparer,
+    recorded: set[int],
+    check: TableCheck,
+    differences: list[str],
+    cuts: list[str],
+) -> None:
+    """Compare one reading's records: a record the import recorded as rejected is counted
+    as such, not compared; one this mapping rejects that the import did not record is
+    missing; where the file stops being readable, the source cannot be called equal."""
+    source = opened.source
+    mapper = mapper_for(source, reading.part.name, reading.name, reading.rule, ZoneInfo(zone))
+    records = source.read(reading.part.name, after=0)
+    while chunk := list(islice(records, COMPARED_AT_ONCE)):
+        cuts.extend(
+            f"{raw.location}: {raw.problem}"
+            for raw in chunk
+            if raw.problem is not None and raw.problem.startswith(CUT)
+        )
+        outcomes = [o for raw in chunk if (o := mapper.map(raw)) is not None]
+        check.records += len(outcomes)
+        compared = []
+        for outcome in outcomes:
+            if outcome.position in recorded:
+                check.rejected += 1
+            elif isinstance(outcome, Mapped):
+                compared.append(outcome)
+            else:
+                check.missing += 1
+                _note(
+                    differences,
+                    f"{outcome.location}: not in the store, and not among the import's "
+                    f"rejects (it is rejected for {outcome.reason})",
+                )
+        await comparer.compare(compared, check, differences)
+
+
+class _Unmapped(str):
+    """A reference the import never resolved: shown as such, and never sent as an id."""
 
 
 class _Comparer:
@@ -104,7 +154,7 @@ class _Comparer:
             )
             for row in values:
                 if row[column] is not None:
-                    row[column] = mapping.get(row[column], f"unmapped {row[column]}")
+                    row[column] = mapping.get(row[column], _Unmapped(f"unmapped {row[column]}"))
         return values
 
     async def _store_rows(
@@ -122,9 +172,13 @@ class _Comparer:
             return [by_key.get(w) if w is not None else None for w in wanted]
         key = self._target.natural_key
         pairs = [tuple(v[c] for c in key) for v in values]
+        # A key holding an unresolved reference cannot be in the store: not looked up.
+        sought = [pair for pair in pairs if not any(isinstance(v, _Unmapped) for v in pair)]
         columns = [table.c[c] for c in key]
-        rows = await self._conn.execute(select(table).where(tuple_(*columns).in_(pairs)))
-        by_pair = {tuple(row[c] for c in key): dict(row) for row in rows.mappings()}
+        by_pair: dict[tuple[Any, ...], dict[str, Any]] = {}
+        if sought:
+            rows = await self._conn.execute(select(table).where(tuple_(*columns).in_(sought)))
+            by_pair = {tuple(row[c] for c in key): dict(row) for row in rows.mappings()}
         return [by_pair.get(pair) for pair in pairs]
 
     async def compare(
@@ -160,27 +214,54 @@ def _note(differences: list[str], line: str) -> None:
         differences.append(line)
 
 
-def _show(checks: dict[str, TableCheck], differences: list[str], console: Console) -> None:
-    table = Table(title="verify: source vs store")
-    for heading in ("table", "records", "rejected", "in store", "missing", "different", "digest"):
-        table.add_column(heading, justify="left" if heading in ("table", "digest") else "right")
+DIGEST = 12
+HEADINGS = ("table", "source", "stored", "rejected", "missing", "different", "digest")
+
+
+def _show(
+    checks: dict[str, TableCheck], differences: list[str], cuts: list[str], console: Console
+) -> None:
+    # No vertical rules, so that every column fits 80 characters whole (a cut name or digest
+    # would say something else).
+    table = Table(
+        title="verify: source vs store", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    widest = max(map(len, checks), default=5)
+    for heading in HEADINGS:
+        left = heading in ("table", "digest")
+        table.add_column(
+            heading,
+            justify="left" if left else "right",
+            overflow="fold",
+            min_width=widest if heading == "table" else None,
+        )
     for name, c in checks.items():
         same = c.source_digest.hexdigest() == c.store_digest.hexdigest() and not c.missing
-        digest = c.source_digest.hexdigest()[:16] + (
-            "" if same else " ≠ " + c.store_digest.hexdigest()[:16]
+        digest = c.source_digest.hexdigest()[:DIGEST] + (
+            "" if same else " ≠ " + c.store_digest.hexdigest()[:DIGEST]
         )
         table.add_row(
             name,
             f"{c.records:,}",
-            f"{c.rejected:,}",
             f"{c.found:,}",
+            f"{c.rejected:,}",
             f"{c.missing:,}",
             f"{c.different:,}",
             digest,
         )
     console.print(table)
+    if any(check.rejected for check in checks.values()):
+        console.print(
+            "rejected: records the import rejected, each listed with its reason in the rejects "
+            "file it wrote; they are accounted for, not missing."
+        )
     for line in differences:
         console.print(line, markup=False)
+    for cut in cuts:
+        console.print(
+            f"{cut}. The source ends early, so it cannot be compared whole: export it again.",
+            markup=False,
+        )
 
 
 async def verify(
@@ -192,7 +273,7 @@ async def verify(
 ) -> int:
     store = Store(settings)
     try:
-        await store.ensure_at_head()
+        await target.ensure_at_head(store)
         return await verify_source(store, spec, zone, console, mapping)
     finally:
         await store.dispose()

@@ -68,6 +68,20 @@ async def read_checkpoints(
         return {part: position for part, position in rows}
 
 
+async def finished_parts(
+    conn: AsyncConnection, source_id: int, *, nested: bool = False
+) -> set[str]:
+    """Parts an earlier run read to their end."""
+    async with transaction(conn, nested=nested):
+        rows = await conn.execute(
+            select(IMPORT_CHECKPOINTS.c.part).where(
+                IMPORT_CHECKPOINTS.c.source_id == source_id,
+                IMPORT_CHECKPOINTS.c.finished.is_(True),
+            )
+        )
+        return set(rows.scalars())
+
+
 class Bookkeeping:
     """The bookkeeping statements of one source, in the batch's own transaction."""
 

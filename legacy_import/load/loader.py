@@ -26,11 +26,24 @@ IMPORTED_KEYS_KEPT = 200_000
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """What a batch did; `stopped_at` is the location of the reject that reached the
+    allowance, after which nothing of the batch was written."""
+
     read: int
     inserted: int
     existing: int
     rejects: list[Rejected]
     skipped: int = 0
+    stopped_at: str | None = None
+
+
+class _OverAllowanceError(Exception):
+    """More rejects in a batch than the run may still take: the batch is loaded again, only
+    up to the reject that reaches the allowance."""
+
+    def __init__(self, reject: Rejected) -> None:
+        super().__init__(reject.location)
+        self.reject = reject
 
 
 class Loader:
@@ -62,8 +75,24 @@ class Loader:
             keyspace: {} for keyspace in self._keyspaces.values()
         }
 
-    async def load(self, batch: Batch) -> Outcome:
-        """Write one prepared batch and advance its part's checkpoint, all or nothing."""
+    async def load(self, batch: Batch, allowance: int | None = None) -> Outcome:
+        """Write one prepared batch and advance its part's checkpoint, all or nothing. With an
+        `allowance` of rejects, a batch holding more is written only up to and including the
+        reject one past the allowance: the run stops there, at that very record."""
+        try:
+            return await self._load(batch, allowance)
+        except _OverAllowanceError as over:
+            outcome = await self._load(batch.through(over.reject.position), None)
+            return Outcome(
+                outcome.read,
+                outcome.inserted,
+                outcome.existing,
+                outcome.rejects,
+                outcome.skipped,
+                stopped_at=over.reject.location,
+            )
+
+    async def _load(self, batch: Batch, allowance: int | None) -> Outcome:
         async with transaction(self._conn, nested=self._nested):
             await self._writer.begin_batch()
             reading = self._readings[batch.part]
@@ -73,6 +102,9 @@ class Loader:
             matches = {field.target: field.match for field in reading.rule.fields}
             for column, referenced in plan.target.references.items():
                 await self._resolve(plan, column, referenced, matches.get(column))
+            if allowance is not None:
+                # Before anything is written, so the transaction rolls back only reads.
+                _check_allowance(batch.rejects + self._loader_rejects(plan, reading), allowance)
             inserted = await self._write(plan)
             existing = plan.existing(inserted)
             rejects = batch.rejects + self._loader_rejects(plan, reading)
@@ -190,3 +222,8 @@ class Loader:
             )
             for i, reason in problems.items()
         ]
+
+
+def _check_allowance(rejects: list[Rejected], allowance: int) -> None:
+    if len(rejects) > allowance:
+        raise _OverAllowanceError(sorted(rejects, key=lambda reject: reject.position)[allowance])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from legacy_import.errors import SourceError, UsageError
 from legacy_import.mapping.builtin import detect_layout
+from legacy_import.mapping.evidence import missing_evidence
 from legacy_import.mapping.mapping_file import load_mapping
 from legacy_import.mapping.rules import Layout, Reading, TableRule
 from legacy_import.sources.base import Part, Source, SourceSpec
@@ -56,24 +57,48 @@ def open_layout(spec: SourceSpec, mapping: Layout | None = None) -> Opened:
         )
     source = open_source(spec)
     try:
-        needs_parts = mapping is None or any(rule.table for rule in mapping.tables)
-        parts = source.parts() if needs_parts else []
-        layout = mapping or detect_layout(spec.kind, parts)
-        if layout is None:
-            found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
-            raise UsageError(
-                f"{spec.path}: no known layout matches what it holds: {found}. "
-                f"Run `python -m legacy_import inspect {spec.path}` to see it in full, and "
-                "describe it in a mapping file (--mapping FILE.toml)."
-            )
-        try:
-            readings = layout.readings(parts, lambda rule: _locate(source, rule))
-        except LookupError as error:
-            raise UsageError(f"{spec.path}: {error.args[0]}") from None
+        return _with_layout(source, mapping)
     except BaseException:
         source.close()
         raise
+
+
+def _with_layout(source: Source, mapping: Layout | None) -> Opened:
+    spec = source.spec
+    needs_parts = mapping is None or any(rule.table for rule in mapping.tables)
+    parts = source.parts() if needs_parts else []
+    layout = mapping or detect_layout(spec.kind, parts)
+    if layout is None:
+        problems = source.problems() if isinstance(source, JsonSource) else []
+        if problems:
+            raise SourceError("; ".join(problems) + "; fix the file or export it again")
+        found = ", ".join(f"{p.name}({', '.join(p.columns)})" for p in parts) or "nothing"
+        raise UsageError(
+            f"{spec.path}: no known layout matches what it holds: {found}. "
+            f"Run `python -m legacy_import inspect {spec.path}` to see it in full, and "
+            "describe it in a mapping file (--mapping FILE.toml)."
+        )
+    readings = readings_of(source, layout, parts)
+    seen = misfit(source, readings) if mapping is None else None
+    if seen is not None:
+        raise UsageError(
+            f"{spec.path}: no layout fits ({seen}); describe it with --mapping FILE.toml "
+            "(see docs/mapping-files.md)"
+        )
     return Opened(source, layout, parts, readings)
+
+
+def readings_of(source: Source, layout: Layout, parts: list[Part]) -> list[Reading]:
+    try:
+        return layout.readings(parts, lambda rule: _locate(source, rule))
+    except LookupError as error:
+        raise UsageError(f"{source.spec.path}: {error.args[0]}") from None
+
+
+def misfit(source: Source, readings: list[Reading]) -> str | None:
+    """Why the built-in layout a JSON source's names matched does not fit its records (what
+    they are instead), or None when it fits."""
+    return missing_evidence(source, readings) if source.spec.kind == "json" else None
 
 
 def _locate(source: Source, rule: TableRule) -> Part:

@@ -84,7 +84,13 @@ def targets() -> dict[str, Target]:
             schema=SCHEMAS[table.name],
             columns=columns,
             has_id=has_id,
-            references={fk.parent.name: fk.column.table.name for fk in table.foreign_keys},
+            # In column order (foreign_keys is a set): a record with two missing parents is
+            # rejected naming the same one on every run.
+            references={
+                column.name: fk.column.table.name
+                for column in table.columns
+                for fk in column.foreign_keys
+            },
             natural_key=natural,
             mapped=has_id and (table.name in referenced or not natural),
             conversions={column: _conversion(table, column) for column in columns},

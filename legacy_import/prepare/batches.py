@@ -61,6 +61,28 @@ class Batch:
         self.positions.append(outcome.position)
         self.locations.append(outcome.location)
 
+    def through(self, position: int) -> Batch:
+        """The batch up to and including the record at `position`: what a run stopped there
+        by `--max-rejects` commits. Records skipped before it are not counted (their
+        positions are not kept); the next run starts after it."""
+        kept = [i for i, at in enumerate(self.positions) if at <= position]
+        rejects = [reject for reject in self.rejects if reject.position <= position]
+        read = len(kept) + len(rejects)
+        return Batch(
+            self.part,
+            self.target,
+            self.index,
+            position,
+            read,
+            self.size * read // max(self.read, 1),
+            0,
+            [self.legacy_ids[i] for i in kept],
+            [self.rows[i] for i in kept],
+            [self.positions[i] for i in kept],
+            [self.locations[i] for i in kept],
+            rejects,
+        )
+
 
 class Cutter:
     """Cuts a part's records into batches and keeps those that belong to one worker.

@@ -18,8 +18,9 @@ import ijson
 
 from legacy_import.errors import SourceError
 from legacy_import.sources.base import Part, SourceSpec
+from legacy_import.sources.json_errors import describe_json_error, json_problem
 from legacy_import.sources.json_parsers import PYTHON_PARSER, parser_for
-from legacy_import.sources.records import RawRecord, estimated_size
+from legacy_import.sources.records import RawRecord, cut_reason, estimated_size
 
 SUFFIXES = (".json", ".jsonl")
 BOM = b"\xef\xbb\xbf"
@@ -69,8 +70,8 @@ class JsonSource:
                         names.append(value)
             except ijson.JSONError as error:
                 raise SourceError(
-                    f"{path} is not valid JSON ({error}); fix or re-export it"
-                ) from error
+                    f"{path} is {_problem(path, error)}; fix or re-export it"
+                ) from None
         for name in names:
             self._keys[name] = (path, name)
         return [Part(name, name, (), None) for name in names]
@@ -129,6 +130,16 @@ class JsonSource:
     def notes(self) -> list[str]:
         return []
 
+    def problems(self) -> list[str]:
+        """Each `.json` file that is not JSON at all, with what is wrong: asked when no layout
+        fits, since a broken file holds nothing a layout could recognise."""
+        found = []
+        for path in self._files:
+            problem = json_problem(path) if path.suffix == ".json" else None
+            if problem is not None:
+                found.append(f"{path} is {problem}")
+        return found
+
     def close(self) -> None:
         """Files are opened per part and closed when their part is read."""
 
@@ -183,7 +194,7 @@ def _read_array(part: str, path: Path, key: str, after: int) -> Iterator[RawReco
             if number > after:
                 yield _record(part, number, _where(path, key, number), data)
     except (ijson.JSONError, UnicodeDecodeError) as error:
-        yield _broken(part, number + 1, _where(path, key, number + 1), error)
+        yield _broken(part, path, number + 1, _where(path, key, number + 1), error)
 
 
 def _top_level(path: Path) -> str | None:
@@ -205,7 +216,7 @@ def _container(path: Path, records: str) -> str | None:
             if prefix == records and event in ("start_array", "start_map"):
                 return "array" if event == "start_array" else "object"
     except ijson.JSONError as error:
-        raise SourceError(f"{path} is not valid JSON ({error}); fix or re-export it") from None
+        raise SourceError(f"{path} is {_problem(path, error)}; fix or re-export it") from None
     return None
 
 
@@ -234,10 +245,10 @@ def _read_at(part: str, path: Path, records: str, after: int) -> Iterator[RawRec
                     where = f"{path.name} {records or 'record'}[{number - 1}]"
                     yield RawRecord(part, number, where, data, _size(data))
     except (ijson.JSONError, UnicodeDecodeError) as error:
-        yield _broken(part, number + 1, f"{path.name} record {number + 1}", error)
+        yield _broken(part, path, number + 1, f"{path.name} record {number + 1}", error)
 
 
-def _broken(part: str, number: int, where: str, error: Exception) -> RawRecord:
+def _broken(part: str, path: Path, number: int, where: str, error: Exception) -> RawRecord:
     """The record where the file stops being JSON: a reject that ends its part."""
     return RawRecord(
         part,
@@ -245,9 +256,12 @@ def _broken(part: str, number: int, where: str, error: Exception) -> RawRecord:
         where,
         {},
         0,
-        f"the file is not valid JSON from here on ({error}): "
-        f"{number - 1} records before this were read, nothing after it",
+        cut_reason(_problem(path, error), number - 1),
     )
+
+
+def _problem(path: Path, error: Exception) -> str:
+    return describe_json_error(path, error)
 
 
 def _streamed(path: Path, read: Callable[[BinaryIO, Any], Iterator[Any]]) -> Iterator[Any]:

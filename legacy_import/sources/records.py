@@ -29,6 +29,15 @@ class RawRecord:
     key: str | None = None
 
 
+# How the reason of the record where a file stops being readable begins: what came before it
+# was read, nothing after it, so such a source can never be compared as whole.
+CUT = "the file stops here"
+
+
+def cut_reason(problem: str, read: int, what: str = "records") -> str:
+    return f"{CUT} ({problem}): {read} {what} before this were read, nothing after it"
+
+
 @dataclass(frozen=True, slots=True)
 class RowPage:
     """Records of a part whose records all have the same columns, as plain rows.

@@ -29,8 +29,9 @@ import ijson
 from legacy_import.errors import SourceError
 from legacy_import.sources import telegram_rules as telegram
 from legacy_import.sources.base import Part, SourceSpec
+from legacy_import.sources.json_errors import describe_json_error
 from legacy_import.sources.json_parsers import parser_for
-from legacy_import.sources.records import RawRecord, estimated_size
+from legacy_import.sources.records import RawRecord, cut_reason, estimated_size
 
 # Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
 CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
@@ -106,7 +107,7 @@ class TelegramSource:
             if entry.message is None:
                 continue
             message = entry.message
-            where = f"{self._name} chat {entry.chat.get('id')} message {message.get('id')}"
+            where = f"{self._name} chat {_shown_id(entry.chat)} message {message.get('id')}"
             data = {**message, "chat": entry.chat}
             yield RawRecord(part, entry.rank, where, data, entry.size)
 
@@ -202,10 +203,8 @@ class TelegramSource:
                         chat = {**chat, key: value}
             except (ijson.JSONError, UnicodeDecodeError) as error:
                 whole = rank - 1 if depth else rank
-                problem = (
-                    f"the file is not valid JSON from here on ({error}): {whole} messages "
-                    "before this were read, nothing after it"
-                )
+                words = describe_json_error(self.spec.path, error, utf8=not self.spec.encoding)
+                problem = cut_reason(words, whole, "messages")
                 yield _Entry(whole + 1, chat, None, 0, problem)
 
     @contextmanager
@@ -253,6 +252,15 @@ class _AsUtf8:
 
     def read(self, size: int = -1) -> bytes:
         return self._text.read(size).encode("utf-8")
+
+
+def _shown_id(chat: dict[str, Any]) -> Any:
+    """The chat as every other output shows it: by its Bot API id (the export's own id only
+    when the chat has none, which its messages' rejects then explain)."""
+    try:
+        return telegram.chat_id(chat)
+    except ValueError:
+        return chat.get("id")
 
 
 def _readable_time(message: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -85,11 +86,77 @@ def test_unreachable_database_exits_3_in_one_line_without_the_password() -> None
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_unhealthy_database_exits_1_and_hides_the_password() -> None:
+def test_unreachable_database_health_exits_3_and_hides_the_password() -> None:
     result = cli("health", "--json", "--database-url", f"postgresql://bot:{SECRET}@127.0.0.1:9/b")
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert json.loads(result.stdout)["status"] == "error"
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_health_of_a_closed_port_shows_no_figures_and_exits_3() -> None:
+    result = cli("health", "--database-url", "postgresql://bot@127.0.0.1:9/b")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: postgresql+asyncpg://bot@127.0.0.1:9/b: ")
+    assert "[Errno" not in line
+    assert "latency" not in line
+
+
+def test_health_of_an_empty_database_is_not_ok_it_is_not_at_head(
+    new_database: Callable[[str], str], backend: str
+) -> None:
+    result = cli("health", url=new_database(backend))
+    assert result.returncode == 1
+    assert not result.stdout.startswith("ok")
+    assert result.stderr.startswith("not at head: ")
+    assert "run `python -m sqlmodel_store upgrade`" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["health", "check", "current"])
+def test_commands_that_only_read_answer_for_a_missing_sqlite_file_without_creating_it(
+    command: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "store.db"
+    result = cli(command, url=f"sqlite+aiosqlite:///{missing}")
+    if command == "current":
+        assert (result.returncode, result.stdout) == (0, "none (no schema yet)\n")
+    else:
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"not at head: there is no SQLite store at {missing} yet")
+    assert not missing.exists()
+
+
+def test_downgrade_base_of_a_store_with_rows_needs_yes(
+    new_database: Callable[[str], str], backend: str
+) -> None:
+    url = new_database(backend)
+    assert cli("upgrade", url=url).returncode == 0
+
+    async def add_a_user() -> None:
+        async with (
+            Store(StoreSettings(database_url=url)) as store,
+            store.engine.begin() as connection,
+        ):
+            await connection.execute(text("INSERT INTO users (telegram_id) VALUES (42)"))
+
+    asyncio.run(add_a_user())
+    refused = cli("downgrade", "base", url=url)
+    assert refused.returncode == 2
+    assert "with 1 rows; pass --yes to confirm" in refused.stderr
+    assert cli("current", url=url).stdout.strip() == head()
+    assert cli("downgrade", "base", "--yes", url=url).returncode == 0
+    assert cli("current", url=url).stdout.strip() == "none (no schema yet)"
+
+
+def test_an_unknown_revision_is_a_usage_error(
+    new_database: Callable[[str], str], backend: str
+) -> None:
+    url = new_database(backend)
+    assert cli("upgrade", url=url).returncode == 0
+    result = cli("downgrade", "zzzz", url=url)
+    assert result.returncode == 2
+    assert "Can't locate revision identified by 'zzzz'" in result.stderr
 
 
 @pytest.mark.parametrize(

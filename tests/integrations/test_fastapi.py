@@ -120,6 +120,17 @@ async def test_ready_is_503_when_the_database_is_gone(store: Store) -> None:
     assert ready.json()["status"] == "error"
 
 
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_ready_stays_200_and_says_degraded_when_a_replica_is_down(store: Store) -> None:
+    settings = store.settings.model_copy(
+        update={"database_read_urls": [_unreachable(store)], "database_pool_timeout": 2}
+    )
+    async with Store(settings) as degraded, client(make_app(degraded)) as http:
+        ready = await http.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
+
+
 def _unreachable(store: Store) -> str:
     if store.dialect == "sqlite":
         return "sqlite+aiosqlite:////nonexistent-directory/store.db"

@@ -27,6 +27,7 @@ from legacy_import.commands.inspect import inspect_source
 from legacy_import.commands.verify import verify
 from legacy_import.errors import ExitCode, LegacyImportError, PreparationError, UsageError
 from legacy_import.mapping.opened import detect_source, load_layout
+from legacy_import.report.json_events import JsonEvents
 from legacy_import.report.progress import LineProgress, Progress, RichProgress
 from legacy_import.report.summary import show_summary
 from legacy_import.run import RunConfig, run_import
@@ -169,6 +170,13 @@ def _parser() -> argparse.ArgumentParser:
         help="one-line progress updates instead of a live display",
     )
     run.add_argument(
+        "--log-json",
+        action="store_true",
+        help="write the run as JSON Lines events on standard output instead of the display "
+        "and the summary table: part, progress, then summary (the --report document) or "
+        "error (with the exit code), for CI jobs and cron",
+    )
+    run.add_argument(
         "--workers",
         type=_at_least(0),
         default=1,
@@ -252,10 +260,15 @@ async def _run(args: argparse.Namespace, console: Console) -> int:
         workers=args.workers,
         mapping=args.mapping,
     )
-    live = console.is_terminal and not args.no_progress
-    progress: Progress = RichProgress(console) if live else LineProgress()
-    result = await run_import(config, progress)
-    show_summary(result, console)
+    if args.log_json:
+        events = JsonEvents()
+        result = await run_import(config, events)
+        events.summary(result)
+    else:
+        live = console.is_terminal and not args.no_progress
+        progress: Progress = RichProgress(console) if live else LineProgress()
+        result = await run_import(config, progress)
+        show_summary(result, console)
     if args.report:
         result.write_report(args.report)
     return result.exit_code
@@ -315,10 +328,18 @@ def _main(args: argparse.Namespace) -> int:
             errors.print(mask_passwords(traceback.format_exc()), markup=False, highlight=False)
             if isinstance(error, PreparationError):
                 errors.print(mask_passwords(error.details), markup=False, highlight=False)
-        errors.print(
-            f"error: {mask_passwords(_words(error))}", markup=False, highlight=False, soft_wrap=True
-        )
+        message = mask_passwords(_words(error))
+        errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+        _error_event(args, message, code)
         return code
     except (KeyboardInterrupt, asyncio.CancelledError):
-        errors.print("interrupted: committed batches stay; run the same command to resume")
+        message = "interrupted: committed batches stay; run the same command to resume"
+        errors.print(message)
+        _error_event(args, message, ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
+
+
+def _error_event(args: argparse.Namespace, message: str, code: int) -> None:
+    """With --log-json, the run's last word on standard output is its error."""
+    if getattr(args, "log_json", False):
+        JsonEvents().error(message, int(code))

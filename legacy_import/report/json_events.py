@@ -20,8 +20,8 @@ from legacy_import.report.summary import RunResult
 class JsonEvents:
     """A `Progress` that writes events instead of drawing, and the run's last word."""
 
-    def __init__(self, stream: TextIO = sys.stdout, every: float = 2.0) -> None:
-        self._stream = stream
+    def __init__(self, stream: TextIO | None = None, every: float = 2.0) -> None:
+        self._stream = stream if stream is not None else sys.stdout
         self._every = every
         self._label = ""
         self._rows = self._bytes = 0

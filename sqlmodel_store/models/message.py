@@ -17,6 +17,7 @@ from sqlmodel_store.models.base import (
     created_at_field,
     server_default,
 )
+from sqlmodel_store.models.rowid import ROWID_KEY
 from sqlmodel_store.types import IdType
 
 
@@ -54,13 +55,15 @@ class MessageBase(StoreSchema):
 class Message(MessageBase, table=True):
     """Every key holds `chat_id`, so the table can be split by chat (hash partitions, Citus
     shards) with each key checked inside one piece. `id` stays unique on its own (one
-    sequence), so the ORM identity is `id` alone and `get(id)` works whatever the key is."""
+    sequence), so the ORM identity is `id` alone and `get(id)` works whatever the key is.
+    SQLite keeps `id` alone as the key: its only id generator is a one-column key."""
 
     __tablename__ = "messages"
     __table_args__ = (
         PrimaryKeyConstraint("id", "chat_id"),
         UniqueConstraint("chat_id", "message_id"),
         Index("ix_messages_chat_id_timestamp_id", "chat_id", "timestamp", "id"),
+        {"info": {ROWID_KEY: "id"}},
     )
     __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": ["id"]}
     id: int | None = Field(

@@ -15,7 +15,10 @@ Create Date: 2026-12-03 16:00:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
+
+from sqlmodel_store.errors import StoreError
 
 revision: str = '0005'
 down_revision: str | Sequence[str] | None = '0004'
@@ -35,4 +38,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # `python -m sqlmodel_store partition-messages` split the table: its key must keep chat_id.
+    context = op.get_context()
+    kind = "SELECT relkind::text FROM pg_class WHERE oid = to_regclass('messages')"
+    online = context.dialect.name == "postgresql" and not context.as_sql
+    if online and op.get_bind().scalar(sa.text(kind)) == "p":
+        raise StoreError(
+            "messages is split into partitions by chat_id, and the key of a partitioned table "
+            "must hold chat_id: a downgrade below 0005 needs messages as one table again; "
+            "nothing was changed"
+        )
     _primary_key(['id'])

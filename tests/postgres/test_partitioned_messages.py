@@ -136,3 +136,16 @@ async def test_a_chats_history_reads_one_partition(partitioned: Store) -> None:
     for chat_id in chats[:4]:
         plan = await _history_plan(partitioned, chat_id)
         assert len(set(_PARTITION.findall(plan))) == 1, plan
+
+
+async def test_a_downgrade_below_the_chat_key_is_refused_in_words_and_changes_nothing(
+    partitioned: Store,
+) -> None:
+    user_id = await _author(partitioned)
+    with pytest.raises(StoreError, match="split into partitions by chat_id"):
+        await partitioned.downgrade("0004")
+    assert await partitioned.revision() == "0005"
+    async with partitioned.unit_of_work() as uow:
+        await uow.messages.add(message(user_id, 1))
+        await uow.commit()
+    assert len(await _partitions_with_rows(partitioned)) == 1

@@ -12,16 +12,15 @@ transaction (rows, ids and their sequence kept), under an exclusive lock for tha
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import AddConstraint, CreateIndex, DDLElement
 
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.errors import StoreError
-from sqlmodel_store.models import Message
+from sqlmodel_store.models import metadata
 
 DEFAULT_PARTITIONS = 8
-_TABLE: Table = Message.__table__  # type: ignore[attr-defined]  # set by SQLModel
 _NEW = "messages_by_chat"
 _KIND = text("SELECT relkind::text FROM pg_class WHERE oid = to_regclass('messages')")
 _SEQUENCE = text("SELECT pg_get_serial_sequence('messages', 'id')")
@@ -33,14 +32,22 @@ def partition_name(remainder: int) -> str:
 
 
 def _keys_and_indexes() -> list[DDLElement]:
-    """The model's own constraints and indexes, so the names match the migrations'."""
-    elements: list[DDLElement] = [AddConstraint(_TABLE.primary_key)]
+    """The model's own constraints and indexes, so the names match the migrations'.
+
+    Built from a copy of the models: AddConstraint marks its constraint as made apart from
+    CREATE TABLE, which would leave the models' own table without it for `create_all`.
+    """
+    copy = MetaData(naming_convention=metadata.naming_convention)
+    for model in metadata.sorted_tables:
+        model.to_metadata(copy)
+    table = copy.tables["messages"]
+    elements: list[DDLElement] = [AddConstraint(table.primary_key)]
     elements += [
         AddConstraint(constraint)
-        for constraint in sorted(_TABLE.constraints, key=lambda c: str(c.name))
-        if constraint is not _TABLE.primary_key
+        for constraint in sorted(table.constraints, key=lambda c: str(c.name))
+        if constraint is not table.primary_key
     ]
-    elements += [CreateIndex(index) for index in sorted(_TABLE.indexes, key=lambda i: str(i.name))]
+    elements += [CreateIndex(index) for index in sorted(table.indexes, key=lambda i: str(i.name))]
     return elements
 
 

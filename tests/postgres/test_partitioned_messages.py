@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
 
 from sqlmodel_store import DuplicateKeyError, Store, StoreError, StoreSettings
-from sqlmodel_store.models import MessageUpdate
+from sqlmodel_store.models import Message, MessageUpdate
 from sqlmodel_store.partitioning import partition_messages
 from tests.factories import message, user
 
@@ -68,6 +70,14 @@ async def test_a_loaded_table_keeps_its_rows_and_ids_and_numbers_new_rows_after_
     assert set(spread) <= {f"messages_p{n}" for n in range(PARTITIONS)}
     assert len(spread) > 1
     assert sum(spread.values()) == len(chats) + 1
+
+
+async def test_the_models_still_create_every_key_after_a_table_was_partitioned(
+    partitioned: Store,
+) -> None:
+    ddl = str(CreateTable(Message.__table__).compile(dialect=postgresql.dialect()))  # type: ignore[attr-defined]
+    assert "CONSTRAINT pk_messages PRIMARY KEY (id, chat_id)" in ddl
+    assert "CONSTRAINT uq_messages_chat_id_message_id UNIQUE (chat_id, message_id)" in ddl
 
 
 async def test_partitioning_twice_is_refused_and_changes_nothing(partitioned: Store) -> None:

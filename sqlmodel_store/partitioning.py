@@ -12,6 +12,8 @@ transaction (rows, ids and their sequence kept), under an exclusive lock for tha
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import AddConstraint, CreateIndex, DDLElement
@@ -22,6 +24,7 @@ from sqlmodel_store.models import metadata
 
 DEFAULT_PARTITIONS = 8
 _NEW = "messages_by_chat"
+_PARTITION = re.compile(r"messages_p[0-9]+")
 _KIND = text("SELECT relkind::text FROM pg_class WHERE oid = to_regclass('messages')")
 _SEQUENCE = text("SELECT pg_get_serial_sequence('messages', 'id')")
 
@@ -29,6 +32,14 @@ _SEQUENCE = text("SELECT pg_get_serial_sequence('messages', 'id')")
 def partition_name(remainder: int) -> str:
     """The name of the partition holding the chats whose hash leaves this remainder."""
     return f"messages_p{remainder}"
+
+
+def in_models(item: object, name: str | None, kind: str, reflected: bool, model: object) -> bool:
+    """Alembic's `include_object`: the partitions and their indexes belong to `messages`, not
+    to tables the models forgot, so autogenerate must not offer to drop them."""
+    table = getattr(item, "table", None) if kind == "index" else item
+    table_name = name if kind == "table" else getattr(table, "name", None)
+    return not (reflected and model is None and _PARTITION.fullmatch(str(table_name)))
 
 
 def _keys_and_indexes() -> list[DDLElement]:

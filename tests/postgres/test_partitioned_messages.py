@@ -7,16 +7,18 @@ history is read from the one partition that holds the chat.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from sqlmodel_store import DuplicateKeyError, Store, StoreError, StoreSettings
+from sqlmodel_store import DuplicateKeyError, Store, StoreError, StoreSettings, migrations
 from sqlmodel_store.models import Message, MessageUpdate
 from sqlmodel_store.partitioning import partition_messages
 from tests.factories import message, user
@@ -159,3 +161,8 @@ async def test_a_downgrade_below_the_chat_key_is_refused_in_words_and_changes_no
         await uow.messages.add(message(user_id, 1))
         await uow.commit()
     assert len(await _partitions_with_rows(partitioned)) == 1
+
+
+async def test_autogenerate_finds_no_drift_on_a_partitioned_store(partitioned: Store) -> None:
+    config = migrations.alembic_config(partitioned.settings)
+    await asyncio.to_thread(command.check, config)

@@ -37,9 +37,8 @@ def partition_name(remainder: int) -> str:
 def in_models(item: object, name: str | None, kind: str, reflected: bool, model: object) -> bool:
     """Alembic's `include_object`: the partitions and their indexes belong to `messages`, not
     to tables the models forgot, so autogenerate must not offer to drop them."""
-    table = getattr(item, "table", None) if kind == "index" else item
-    table_name = name if kind == "table" else getattr(table, "name", None)
-    return not (reflected and model is None and _PARTITION.fullmatch(str(table_name)))
+    table = name if kind == "table" else getattr(getattr(item, "table", None), "name", None)
+    return not (reflected and model is None and _PARTITION.fullmatch(str(table)))
 
 
 def _keys_and_indexes() -> list[DDLElement]:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sqlmodel_store.engine import create_engine
 from sqlmodel_store.models import metadata
+from sqlmodel_store.partitioning import in_models
 from sqlmodel_store.settings import StoreSettings
 
 config = context.config
@@ -32,6 +33,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         compare_type=True,
         compare_server_default=True,
+        include_object=in_models,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -21,6 +21,7 @@ from legacy_import.load.bookkeeping import finished_parts, read_checkpoints, reg
 from legacy_import.load.bulk import BulkMode
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.loader import Loader
+from legacy_import.load.writable import refuse_read_only
 from legacy_import.mapping.opened import Opened, detect_source, load_layout, open_layout
 from legacy_import.mapping.rules import Layout, Reading
 from legacy_import.mapping.targets import targets
@@ -116,6 +117,7 @@ async def _checked(config: RunConfig, result: RunResult) -> AsyncIterator[Store]
             async with _scratch() as store:
                 yield store
             return
+        await refuse_read_only(store)
         result.schema_created = await prepare_schema(store, revision, has_tables)
         yield store
     finally:

@@ -19,6 +19,7 @@ from sqlalchemy import func, inspect, select, table
 from sqlmodel_store.errors import StoreError
 from sqlmodel_store.health import ReplicaStatus
 from sqlmodel_store.migrations import head
+from sqlmodel_store.partitioning import DEFAULT_PARTITIONS, partition_messages
 from sqlmodel_store.settings import StoreSettings, mask_passwords, settings_error
 from sqlmodel_store.store import Store
 
@@ -71,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     command("check", "exit 0 when the database is at head, 1 when behind, ahead or empty")
     health = command("health", "check the connection, the revision and the pool")
     health.add_argument("--json", action="store_true", help="print the report as JSON")
+    split = command(
+        "partition-messages",
+        "rebuild messages as hash partitions by chat_id (PostgreSQL; rows and ids kept)",
+    )
+    split.add_argument(
+        "--partitions", type=int, default=DEFAULT_PARTITIONS, help="how many (default: 8)"
+    )
     return parser
 
 
@@ -179,12 +187,19 @@ async def _health(store: Store, args: argparse.Namespace) -> int:
     return EXIT_OK if report.status == "ok" else EXIT_NOT_AT_HEAD
 
 
+async def _partition_messages(store: Store, args: argparse.Namespace) -> int:
+    await partition_messages(store.engine, args.partitions)
+    print(f"partitioned messages of {store.settings.safe_url} into {args.partitions} by chat_id")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Store, argparse.Namespace], Awaitable[int]]] = {
     "upgrade": _upgrade,
     "downgrade": _downgrade,
     "current": _current,
     "check": _check,
     "health": _health,
+    "partition-messages": _partition_messages,
 }
 
 

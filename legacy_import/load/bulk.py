@@ -46,6 +46,7 @@ _SECONDARY_INDEXES = text(
     " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
     " ORDER BY i.relname"
 )
+_PARTITIONED = text("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(:table)")
 # Foreign keys need the other tables' keys: they are rebuilt after every index.
 # Connections that rebuild at once: this machine's cores (a btree build is CPU-bound).
 REBUILD_CONNECTIONS = 2
@@ -59,14 +60,23 @@ class Deferred:
     kind: str
     definition: str
 
-    def statements(self, conn: AsyncConnection) -> list[str]:
+    def statements(self, conn: AsyncConnection, partitioned: bool = False) -> list[str]:
         """How to build it again. A unique key is built as its index first (a share lock,
-        so the other indexes of the table build beside it), then attached to its name."""
+        so the other indexes of the table build beside it), then attached to its name.
+
+        A partitioned table (messages split by chat) refuses a key attached to an index, so
+        there the key is added whole; and the catalog spells its index `ON ONLY` the parent,
+        which would build it on no partition, so it is built on the whole table.
+        """
         table, name = _quoted(conn, self.table), _quoted(conn, self.name)
         if self.kind == "index":
-            return [self.definition]
+            return [
+                self.definition.replace(" ON ONLY ", " ON ", 1) if partitioned else self.definition
+            ]
         if self.kind == "unique":
             columns = ", ".join(_quoted(conn, column) for column in _key(self))
+            if partitioned:
+                return [f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE ({columns})"]
             return [
                 f"CREATE UNIQUE INDEX {name} ON {table} ({columns})",
                 f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}",
@@ -186,15 +196,16 @@ async def _build(conn: AsyncConnection, item: Deferred) -> int:
     """Build one item and forget its record, in one transaction; the copies it removed."""
     removed = 0
     async with conn.begin():
+        partitioned = bool(await conn.scalar(_PARTITIONED, {"table": item.table}))
         try:
             async with conn.begin_nested():
-                for statement in item.statements(conn):
+                for statement in item.statements(conn, partitioned):
                     await conn.execute(text(statement))
         except sa_exc.IntegrityError as error:
             if item.kind != "unique" or not _repeated_key(error):
                 raise
             removed = await _remove_later_copies(conn, item)
-            for statement in item.statements(conn):
+            for statement in item.statements(conn, partitioned):
                 await conn.execute(text(statement))
         await conn.execute(
             delete(IMPORT_DEFERRED).where(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, Index, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from sqlmodel_store.models.base import (
@@ -15,6 +17,7 @@ from sqlmodel_store.models.base import (
     created_at_field,
     server_default,
 )
+from sqlmodel_store.models.rowid import ROWID_KEY
 from sqlmodel_store.types import IdType
 
 
@@ -50,12 +53,22 @@ class MessageBase(StoreSchema):
 
 # One line of a chat's linear history; (chat_id, message_id) is the natural key.
 class Message(MessageBase, table=True):
+    """Every key holds `chat_id`, so the table can be split by chat (hash partitions, Citus
+    shards) with each key checked inside one piece. `id` stays unique on its own (one
+    sequence), so the ORM identity is `id` alone and `get(id)` works whatever the key is.
+    SQLite keeps `id` alone as the key: its only id generator is a one-column key."""
+
     __tablename__ = "messages"
     __table_args__ = (
+        PrimaryKeyConstraint("id", "chat_id"),
         UniqueConstraint("chat_id", "message_id"),
         Index("ix_messages_chat_id_timestamp_id", "chat_id", "timestamp", "id"),
+        {"info": {ROWID_KEY: "id"}},
     )
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": ["id"]}
+    id: int | None = Field(
+        default=None, sa_type=IdType, sa_column_kwargs={"autoincrement": True, "nullable": False}
+    )
 
 
 class MessageCreate(MessageBase):

@@ -21,6 +21,7 @@ COMMANDS = [
     "sqlmodel_store current",
     "sqlmodel_store check",
     "sqlmodel_store health",
+    "sqlmodel_store partition-messages",
     "legacy_import",
     "legacy_import run",
     "legacy_import inspect",

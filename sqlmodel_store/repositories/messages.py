@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import literal, tuple_
+from sqlalchemy import Integer, bindparam, tuple_
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
@@ -22,6 +22,23 @@ class HistoryPosition(Protocol):
 
     @property
     def id(self) -> int | None: ...
+
+
+# Built once with bound parameters, so SQLAlchemy finds them compiled (the same SQL as
+# before: LIMIT was a parameter already). Positions are bound with the columns' own types:
+# BIGINT ids, and UTC text on SQLite.
+_NEWEST_FIRST = (
+    select(Message)
+    .where(Message.chat_id == bindparam("chat_id"))
+    .order_by(col(Message.timestamp).desc(), col(Message.id).desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_BEFORE = tuple_(
+    bindparam("before_timestamp", type_=UTCDateTime()), bindparam("before_id", type_=IdType)
+)
+_NEWEST_FIRST_BEFORE = _NEWEST_FIRST.where(
+    tuple_(col(Message.timestamp), col(Message.id)) < _BEFORE
+)
 
 
 class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
@@ -48,12 +65,11 @@ class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
             before: The oldest message of the page already read, to get the page before it.
                 Keyset pagination on (timestamp, id): stable while new messages arrive.
         """
-        statement = select(Message).where(Message.chat_id == chat_id)
+        params: dict[str, Any] = {"chat_id": chat_id, "limit": limit}
+        statement = _NEWEST_FIRST
         if before is not None:
-            # Bound with the columns' own types: BIGINT ids, and UTC text on SQLite.
-            position = tuple_(literal(before.timestamp, UTCDateTime()), literal(before.id, IdType))
-            statement = statement.where(tuple_(col(Message.timestamp), col(Message.id)) < position)
-        statement = statement.order_by(col(Message.timestamp).desc(), col(Message.id).desc())
+            params |= {"before_timestamp": before.timestamp, "before_id": before.id}
+            statement = _NEWEST_FIRST_BEFORE
         async with database_errors():
-            newest_first = (await self._session.exec(statement.limit(limit))).all()
+            newest_first = (await self._session.exec(statement, params=params)).all()
         return list(reversed(newest_first))

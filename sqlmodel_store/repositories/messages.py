@@ -39,6 +39,9 @@ _BEFORE = tuple_(
 _NEWEST_FIRST_BEFORE = _NEWEST_FIRST.where(
     tuple_(col(Message.timestamp), col(Message.id)) < _BEFORE
 )
+_BY_CHAT_MESSAGE = select(Message).where(
+    Message.chat_id == bindparam("chat_id"), Message.message_id == bindparam("message_id")
+)
 
 
 class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
@@ -48,11 +51,9 @@ class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
 
     async def get_by_chat_message(self, chat_id: int, message_id: int) -> Message | None:
         """The message with this Telegram (chat_id, message_id), or None."""
-        statement = select(Message).where(
-            Message.chat_id == chat_id, Message.message_id == message_id
-        )
+        params = {"chat_id": chat_id, "message_id": message_id}
         async with database_errors():
-            return (await self._session.exec(statement)).first()
+            return (await self._session.exec(_BY_CHAT_MESSAGE, params=params)).first()
 
     async def history(
         self, chat_id: int, limit: int = 50, before: HistoryPosition | None = None

@@ -23,6 +23,12 @@ _LOCK = select(
 _TOTAL = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
     Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type")
 )
+_LATEST = (
+    select(Stat)
+    .where(Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type"))
+    .order_by(col(Stat.timestamp).desc(), col(Stat.id).desc())
+    .limit(1)
+)
 
 
 class StatRepository(Repository[Stat, StatCreate, StatUpdate]):
@@ -59,11 +65,6 @@ class StatRepository(Repository[Stat, StatCreate, StatUpdate]):
 
     async def latest(self, user_id: int, stat_type: str) -> Stat | None:
         """The most recent sample of this stat, or None."""
-        statement = (
-            select(Stat)
-            .where(Stat.user_id == user_id, Stat.stat_type == stat_type)
-            .order_by(col(Stat.timestamp).desc(), col(Stat.id).desc())
-            .limit(1)
-        )
+        params = {"user_id": user_id, "stat_type": stat_type}
         async with database_errors():
-            return (await self._session.exec(statement)).first()
+            return (await self._session.exec(_LATEST, params=params)).first()

@@ -18,6 +18,7 @@ from sqlmodel_store.repositories.base import Repository
 from sqlmodel_store.types import UTCDateTime
 
 USERS = User.__table__  # type: ignore[attr-defined]
+_BY_TELEGRAM_ID = select(User).where(User.telegram_id == bindparam("telegram_id"))
 
 
 @lru_cache(maxsize=64)
@@ -40,8 +41,8 @@ class UserRepository(Repository[User, UserCreate, UserUpdate]):
     async def get_by_telegram_id(self, telegram_id: int) -> User | None:
         """The user with this Telegram id, or None."""
         async with database_errors():
-            result = await self._session.exec(select(User).where(User.telegram_id == telegram_id))
-            return result.first()
+            params = {"telegram_id": telegram_id}
+            return (await self._session.exec(_BY_TELEGRAM_ID, params=params)).first()
 
     async def upsert(self, data: UserCreate | Mapping[str, Any]) -> User:
         """Insert the user, or update the existing row with the same `telegram_id`.

@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Insert, Row, Table, insert
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.errors import NotFoundError
+from sqlmodel_store.repositories.writes import held, insert_returning, write
 
 TableT = TypeVar("TableT", bound=SQLModel)
 CreateT = TypeVar("CreateT", bound=SQLModel)
 UpdateT = TypeVar("UpdateT", bound=SQLModel)
-
-
-@lru_cache(maxsize=256)
-def _insert_returning(table: Table, given: frozenset[str]) -> Insert:
-    """INSERT of the `given` columns, returning the ones the database fills in (the id,
-    defaults): one statement object per column set, so SQLAlchemy finds it compiled."""
-    return insert(table).returning(*(column for column in table.c if column.key not in given))
-
-
-def _write_as_a_flush(session: Session, statement: Insert, params: Any) -> list[Row[Any]]:
-    """Run a write as the ORM runs a flush, in a subtransaction of the unit's: when the
-    database refuses it, the unit is rolled back and every later use (commit too) says to
-    start a new one. A bare statement would leave PostgreSQL's transaction aborted, so that
-    COMMIT silently rolls back the writes before it, and SQLite's half-written."""
-    transaction = session._autobegin_t()._begin()
-    try:
-        rows = list(session.execute(statement, params))
-        transaction.commit()
-    except BaseException:
-        transaction.rollback(_capture_exception=True)
-        raise
-    return rows
 
 
 class Repository(Generic[TableT, CreateT, UpdateT]):
@@ -79,31 +54,13 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
             pydantic.ValidationError: the data breaks the schema; nothing was sent.
             DuplicateKeyError, ForeignKeyError, ConstraintError: the database refused it.
         """
-        # A Core INSERT … RETURNING through the session (its read-only guard sees it) costs
-        # half the CPU of an ORM flush; the row then joins the session as a flush would leave it.
+        # A Core INSERT … RETURNING costs half the CPU of an ORM flush; the row then joins
+        # the session as a flush would leave it.
         values = self._validated(data).model_dump()
-        statement = _insert_returning(self.table.__table__, frozenset(values))
-        (filled,) = await self._write(statement, values)
-        return self._held(values | filled._asdict())
-
-    async def _write(self, statement: Insert, params: Any) -> list[Row[Any]]:
-        """The rows a write returns; a refused write fails the unit, as a failed flush does."""
-        async with database_errors():
-            return await self._session.run_sync(_write_as_a_flush, statement, params)
-
-    def _held(self, stored: Mapping[str, Any]) -> TableT:
-        """The session's instance of this stored row: the one it holds, refreshed (as
-        `populate_existing` would), or a new one it holds from now on (as after a flush)."""
-        held: TableT | None = self._session.identity_map.get(identity_key(self.table, stored["id"]))
-        if held is not None:
-            for name, value in stored.items():
-                set_committed_value(held, name, value)
-            return held
-        # Already validated: the table model is built without a second validation.
-        row: TableT = self.table(**stored)
-        make_transient_to_detached(row)
-        self._session.add(row)
-        return row
+        statement = insert_returning(self.table.__table__, frozenset(values))
+        (filled,) = await write(self._session, statement, values)
+        stored: TableT = held(self._session, self.table, values | filled._asdict())
+        return stored
 
     async def add_many(self, items: Iterable[CreateT | Mapping[str, Any]]) -> list[int]:
         """Insert many rows in batched statements and return their new ids, in input order.
@@ -118,7 +75,7 @@ class Repository(Generic[TableT, CreateT, UpdateT]):
             return []
         table = self.table.__table__
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [row.id for row in await self._write(statement, rows)]
+        return [row.id for row in await write(self._session, statement, rows)]
 
     async def get(self, id: int) -> TableT | None:
         """The row with this id, or None."""

@@ -15,6 +15,7 @@ from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.models import User, UserCreate, UserUpdate
 from sqlmodel_store.models.base import utcnow
 from sqlmodel_store.repositories.base import Repository
+from sqlmodel_store.repositories.writes import held, write
 from sqlmodel_store.types import UTCDateTime
 
 USERS = User.__table__  # type: ignore[attr-defined]
@@ -53,6 +54,6 @@ class UserRepository(Repository[User, UserCreate, UserUpdate]):
         values = self._validated(data).model_dump()
         given = data.model_fields_set if isinstance(data, SQLModel) else data.keys()
         statement = _upsert(self._dialect, frozenset(given - {"telegram_id", "created_at"}))
-        (stored,) = await self._write(statement, values | {"merged_at": utcnow()})
+        (stored,) = await write(self._session, statement, values | {"merged_at": utcnow()})
         # The row the unit may already hold is refreshed, as populate_existing did.
-        return self._held(stored._asdict())
+        return held(self._session, User, stored._asdict())

@@ -7,7 +7,8 @@ in this process, alternating the paths round by round at each concurrency; figur
 medians over the rounds. A third path, uow+core, runs the Core statements inside a unit of
 work: the cost of the unit of work, session and pool, apart from the repositories. Goal
 (issue 23): store >= 0.9x core at 1, 10 and 50 tasks; at every concurrency, the fewest updates
-of one task >= 1/4 of the median (no task starves).
+of one task >= 1/4 of the median (no task starves). The process's CPU per update is printed
+too: on a shared machine it is steadier than updates per second.
 
     .venv/bin/python benchmarks/store_load_bench.py
     .venv/bin/python benchmarks/store_load_bench.py --tasks 1 10 50 100 --seconds 5 --rounds 3
@@ -95,6 +96,7 @@ async def unit_core_update(store: Store, telegram_id: int, message_id: int) -> N
 @dataclass(frozen=True, slots=True)
 class Run:
     per_second: float
+    cpu_ms: float
     per_task: list[int]
     errors: int
 
@@ -114,9 +116,11 @@ async def run(update: Update, tasks: int, seconds: float, ids: count[int]) -> Ru
             else:
                 done[task] += 1
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(sender(task) for task in range(tasks)))
-    return Run(sum(done) / (time.perf_counter() - started), sorted(done), errors)
+    updates = max(sum(done), 1)
+    cpu_ms = (time.process_time() - cpu) * 1000 / updates
+    return Run(sum(done) / (time.perf_counter() - started), cpu_ms, sorted(done), errors)
 
 
 def spread(runs: list[Run]) -> str:
@@ -143,7 +147,8 @@ async def compare(store: Store, core: AsyncEngine, opts: argparse.Namespace) -> 
         await run(update, 10, 1.0, ids)
     print(
         f"{'tasks':>5} {'store/s':>9} {'uow+core/s':>11} {'core/s':>9} {'store/core':>10} "
-        f"{'uow+core/core':>13}  per task min/median/max; errors"
+        f"{'uow+core/core':>13}  CPU ms/update store uow+core core; "
+        "per task min/median/max; errors"
     )
     for tasks in opts.tasks:
         runs: dict[str, list[Run]] = {name: [] for name in paths}
@@ -151,13 +156,14 @@ async def compare(store: Store, core: AsyncEngine, opts: argparse.Namespace) -> 
             for name, update in paths.items():
                 runs[name].append(await run(update, tasks, opts.seconds, ids))
         rate = {k: statistics.median(r.per_second for r in v) for k, v in runs.items()}
+        cpu = " ".join(f"{statistics.median(r.cpu_ms for r in v):.2f}" for v in runs.values())
         spreads = ", ".join(
             f"{k} {spread(v)} ({sum(r.errors for r in v)})" for k, v in runs.items()
         )
         print(
             f"{tasks:>5} {rate['store']:>9.0f} {rate['uow+core']:>11.0f} {rate['core']:>9.0f} "
             f"{rate['store'] / rate['core']:>10.2f} {rate['uow+core'] / rate['core']:>13.2f}  "
-            f"{spreads}"
+            f"{cpu}; {spreads}"
         )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import literal, tuple_
+from sqlalchemy import Integer, bindparam, tuple_
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
@@ -24,6 +24,26 @@ class HistoryPosition(Protocol):
     def id(self) -> int | None: ...
 
 
+# Built once with bound parameters, so SQLAlchemy finds them compiled (the same SQL as
+# before: LIMIT was a parameter already). Positions are bound with the columns' own types:
+# BIGINT ids, and UTC text on SQLite.
+_NEWEST_FIRST = (
+    select(Message)
+    .where(Message.chat_id == bindparam("chat_id"))
+    .order_by(col(Message.timestamp).desc(), col(Message.id).desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_BEFORE = tuple_(
+    bindparam("before_timestamp", type_=UTCDateTime()), bindparam("before_id", type_=IdType)
+)
+_NEWEST_FIRST_BEFORE = _NEWEST_FIRST.where(
+    tuple_(col(Message.timestamp), col(Message.id)) < _BEFORE
+)
+_BY_CHAT_MESSAGE = select(Message).where(
+    Message.chat_id == bindparam("chat_id"), Message.message_id == bindparam("message_id")
+)
+
+
 class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
     table = Message
     create_schema = MessageCreate
@@ -31,11 +51,9 @@ class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
 
     async def get_by_chat_message(self, chat_id: int, message_id: int) -> Message | None:
         """The message with this Telegram (chat_id, message_id), or None."""
-        statement = select(Message).where(
-            Message.chat_id == chat_id, Message.message_id == message_id
-        )
+        params = {"chat_id": chat_id, "message_id": message_id}
         async with database_errors():
-            return (await self._session.exec(statement)).first()
+            return (await self._session.exec(_BY_CHAT_MESSAGE, params=params)).first()
 
     async def history(
         self, chat_id: int, limit: int = 50, before: HistoryPosition | None = None
@@ -48,12 +66,11 @@ class MessageRepository(Repository[Message, MessageCreate, MessageUpdate]):
             before: The oldest message of the page already read, to get the page before it.
                 Keyset pagination on (timestamp, id): stable while new messages arrive.
         """
-        statement = select(Message).where(Message.chat_id == chat_id)
+        params: dict[str, Any] = {"chat_id": chat_id, "limit": limit}
+        statement = _NEWEST_FIRST
         if before is not None:
-            # Bound with the columns' own types: BIGINT ids, and UTC text on SQLite.
-            position = tuple_(literal(before.timestamp, UTCDateTime()), literal(before.id, IdType))
-            statement = statement.where(tuple_(col(Message.timestamp), col(Message.id)) < position)
-        statement = statement.order_by(col(Message.timestamp).desc(), col(Message.id).desc())
+            params |= {"before_timestamp": before.timestamp, "before_id": before.id}
+            statement = _NEWEST_FIRST_BEFORE
         async with database_errors():
-            newest_first = (await self._session.exec(statement.limit(limit))).all()
+            newest_first = (await self._session.exec(statement, params=params)).all()
         return list(reversed(newest_first))

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import BigInteger, String, bindparam, func
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
 from sqlmodel_store.models import Stat, StatCreate, StatUpdate
 from sqlmodel_store.repositories.base import Repository
+
+# Built once with bound parameters: SQLAlchemy finds them compiled instead of building and
+# hashing a new statement per increment.
+_LOCK = select(
+    func.pg_advisory_xact_lock(
+        func.hashtextextended(
+            bindparam("stat_type", type_=String), bindparam("user_id", type_=BigInteger)
+        )
+    )
+)
+_TOTAL = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
+    Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type")
+)
+_LATEST = (
+    select(Stat)
+    .where(Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type"))
+    .order_by(col(Stat.timestamp).desc(), col(Stat.id).desc())
+    .limit(1)
+)
 
 
 class StatRepository(Repository[Stat, StatCreate, StatUpdate]):
@@ -33,27 +52,19 @@ class StatRepository(Repository[Stat, StatCreate, StatUpdate]):
         caller sees a distinct running total (SQLite already serialises writing units).
         """
         if self._dialect == "postgresql":
-            lock = select(func.pg_advisory_xact_lock(func.hashtextextended(stat_type, user_id)))
             async with database_errors():
-                await self._session.exec(lock)
+                await self._session.exec(_LOCK, params={"stat_type": stat_type, "user_id": user_id})
         await self.record(user_id, stat_type, by)
         return await self.total(user_id, stat_type)
 
     async def total(self, user_id: int, stat_type: str) -> float:
         """The sum of every sample of this stat (0.0 when there is none)."""
-        statement = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
-            Stat.user_id == user_id, Stat.stat_type == stat_type
-        )
+        params = {"user_id": user_id, "stat_type": stat_type}
         async with database_errors():
-            return float((await self._session.exec(statement)).one())
+            return float((await self._session.exec(_TOTAL, params=params)).one())
 
     async def latest(self, user_id: int, stat_type: str) -> Stat | None:
         """The most recent sample of this stat, or None."""
-        statement = (
-            select(Stat)
-            .where(Stat.user_id == user_id, Stat.stat_type == stat_type)
-            .order_by(col(Stat.timestamp).desc(), col(Stat.id).desc())
-            .limit(1)
-        )
+        params = {"user_id": user_id, "stat_type": stat_type}
         async with database_errors():
-            return (await self._session.exec(statement)).first()
+            return (await self._session.exec(_LATEST, params=params)).first()

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Insert, Row, Table, insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -60,4 +61,9 @@ def held(session: AsyncSession, table: type[RowT], stored: Mapping[str, Any]) ->
     row = table(**stored)
     make_transient_to_detached(row)
     session.add(row)
+    # As a flush records its inserts: a rollback then turns the row back into a transient
+    # object that keeps its values, instead of expiring it as if it had been there before.
+    transaction = session.sync_session._transaction
+    if transaction is not None:
+        transaction._new[sa_inspect(row)] = True
     return row

@@ -93,3 +93,15 @@ async def test_a_refused_write_fails_the_unit_so_commit_stores_nothing(
             await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.users.get(earlier_id or 0) is None
+
+
+async def test_an_added_row_keeps_its_values_after_its_unit_fails(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        added = await uow.users.add(user(telegram_id=91, username="undone"))
+        with pytest.raises(DuplicateKeyError):
+            await uow.users.add(user(telegram_id=91))
+    # The unit failed and stored nothing; what it returned still reads as it was.
+    assert added.id is not None
+    assert added.username == "undone"
+    async with store.unit_of_work() as uow:
+        assert await uow.users.get(added.id) is None

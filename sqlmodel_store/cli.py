@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy import func, inspect, select, table
 
+from sqlmodel_store.db_errors import in_words
 from sqlmodel_store.errors import StoreError
 from sqlmodel_store.health import ReplicaStatus
 from sqlmodel_store.migrations import head
@@ -160,7 +160,7 @@ async def _health(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     if report.status == "error":
-        reason = _ERRNO.sub("", report.error or "no answer")
+        reason = in_words(report.error or "no answer")
         print(f"error: {report.database}: {reason}", file=sys.stderr)
         return EXIT_FATAL
     if not args.json:
@@ -206,7 +206,6 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], Awaitable[int]]] = {
 # Commands that only read: on a SQLite file that is not there they answer for an empty
 # database without opening it (opening would create the file).
 READING = ("current", "check", "health")
-_ERRNO = re.compile(r"\[Errno \d+\] ")
 
 
 def _missing_store(settings: StoreSettings, command: str) -> int | None:

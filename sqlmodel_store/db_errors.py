@@ -91,12 +91,12 @@ def pool_timeout() -> PoolTimeoutError:
 
 def unreachable(reason: object) -> DatabaseUnavailableError:
     return DatabaseUnavailableError(
-        f"the database is unreachable or refused the connection: {_in_words(reason)}; "
+        f"the database is unreachable or refused the connection: {in_words(reason)}; "
         "check DATABASE_URL and that the server is running"
     )
 
 
-def _in_words(reason: object) -> str:
+def in_words(reason: object) -> str:
     """An OS error in words (`Connect call failed ('127.0.0.1', 5432)`), without the
     `[Errno N]` that means nothing to a reader."""
     return _ERRNO.sub("", str(reason))

@@ -50,6 +50,9 @@ class RunConfig:
     mapping: Path | None = None
     # Load empty PostgreSQL tables in bulk (constraints rebuilt after); off: row by row.
     bulk: bool = True
+    # Prepare SQLite tables that map column to column as Arrow batches, loaded by binary
+    # COPY (PostgreSQL); off: every record through the mapper, as other sources are.
+    columnar: bool = True
 
 
 def _connection_lost(error: BaseException) -> bool:
@@ -255,7 +258,7 @@ async def _run_source(
     _note_earlier_runs(opened, checkpoints, finished, bool(source_notes), config, result)
     if bulk is not None:
         await bulk.defer({r.rule.target: targets()[r.rule.target] for r in readings}.values())
-    with Preparers(spec, config.workers) as preparers:
+    with Preparers(source, config.workers) as preparers:
         for reading in readings:
             await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)
 
@@ -310,7 +313,7 @@ async def _run_reading(
     counts = result.counts(rule.target)
     progress.start(f"{reading.name} → {rule.target}", rows=part.rows, size=part.size)
     limits = Limits(config.batch_rows, config.batch_bytes)
-    task = Task(part.name, reading.name, rule, after, limits, config.timezone)
+    task = Task(part.name, reading.name, rule, after, limits, config.timezone, loader.loads_columns)
     async for batch in preparers.batches(task):
         allowance = None
         if config.max_rejects is not None:

@@ -36,6 +36,9 @@ _PROBE_KEYS = text(
 
 
 class Dialect(Protocol):
+    # Whether batches of Arrow rows load straight into the target (binary COPY).
+    loads_columns: bool
+
     def insert(self, table: Table) -> Any:
         """An INSERT that can take `on_conflict_do_nothing` / `on_conflict_do_update`."""
         ...
@@ -62,6 +65,8 @@ class Dialect(Protocol):
 
 
 class PostgresDialect:
+    loads_columns = True
+
     def insert(self, table: Table) -> Any:
         return postgresql.insert(table)
 
@@ -97,6 +102,8 @@ class PostgresDialect:
 
 
 class SqliteDialect:
+    loads_columns = False
+
     def insert(self, table: Table) -> Any:
         return sqlite.insert(table)
 

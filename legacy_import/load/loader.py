@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.load.bookkeeping import Bookkeeping, Progress, transaction
+from legacy_import.load.column_plan import ColumnPlan
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.plan import Plan
 from legacy_import.load.references import resolve_references, store_ids, vanished
@@ -18,6 +19,7 @@ from legacy_import.mapping.outcomes import Rejected
 from legacy_import.mapping.rules import Reading, reference_keyspaces
 from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import Batch
+from legacy_import.prepare.columnar import with_rows
 from legacy_import.sources.base import Source, records_at
 
 # At most this many remembered legacy ids per keyspace (a few MB): beyond it, start afresh.
@@ -75,6 +77,11 @@ class Loader:
             keyspace: {} for keyspace in self._keyspaces.values()
         }
 
+    @property
+    def loads_columns(self) -> bool:
+        """Whether batches may come with Arrow rows (`legacy_import.prepare.columnar`)."""
+        return self._dialect.loads_columns
+
     async def load(self, batch: Batch, allowance: int | None = None) -> Outcome:
         """Write one prepared batch and advance its part's checkpoint, all or nothing. With an
         `allowance` of rejects, a batch holding more is written only up to and including the
@@ -82,7 +89,7 @@ class Loader:
         try:
             return await self._load(batch, allowance)
         except _OverAllowanceError as over:
-            outcome = await self._load(batch.through(over.reject.position), None)
+            outcome = await self._load(with_rows(batch).through(over.reject.position), None)
             return Outcome(
                 outcome.read,
                 outcome.inserted,
@@ -96,6 +103,11 @@ class Loader:
         async with transaction(self._conn, nested=self._nested):
             await self._writer.begin_batch()
             reading = self._readings[batch.part]
+            if batch.columns is not None:
+                written = await self._load_columns(batch, reading, allowance)
+                if written is not None:
+                    return written
+                batch = with_rows(batch)
             plan = Plan(batch, targets()[batch.target])
             await self._mark_known(plan, reading.keyspace)
             await self._assign_ids(plan, reading.rule.keep_ids)
@@ -116,6 +128,56 @@ class Loader:
             await self._bookkeeping.advance(batch.part, batch.target, batch.last_position, done)
             await self._writer.after_batch(plan.target)
         return Outcome(batch.read, inserted, existing, rejects, batch.skipped)
+
+    async def _load_columns(
+        self, batch: Batch, reading: Reading, allowance: int | None
+    ) -> Outcome | None:
+        """A batch of Arrow rows written as they are, when no row needs a decision of its
+        own; None, having written nothing, when one does (the caller takes the row path)."""
+        if batch.rows or (allowance is not None and len(batch.rejects) > allowance):
+            return None
+        target = targets()[batch.target]
+        plan = ColumnPlan(batch, target, keep_ids=reading.rule.keep_ids)
+        if not plan.is_plain() or await self._any_known(plan, reading.keyspace):
+            return None
+        matches = {field.target: field.match for field in reading.rule.fields}
+        for column, referenced in target.references.items():
+            values = plan.distinct(column)
+            if not values:
+                continue
+            resolved, gone, _ = await self._lookup(referenced, set(values), matches.get(column))
+            if gone or len(resolved) != len(values):
+                return None
+            plan.remap(column, resolved)
+        inserted = await self._writer.write_columns(target, plan.to_write())
+        if inserted is None:
+            return None
+        await self._bookkeeping.record_keys(reading.keyspace, plan.new_keys(), self._writer.append)
+        await self._bookkeeping.record_rejects(batch.part, batch.rejects)
+        done = Progress(batch.read, inserted, 0, len(batch.rejects))
+        await self._bookkeeping.advance(batch.part, batch.target, batch.last_position, done)
+        await self._writer.after_batch(target)
+        return Outcome(batch.read, inserted, 0, batch.rejects, batch.skipped)
+
+    async def _any_known(self, plan: ColumnPlan, keyspace: str) -> bool:
+        """Whether a row is known already: delivered before by this source, its natural key
+        in the store, or its legacy id taken as a store id."""
+        target, legacy = plan.target, plan.legacy_ids()
+        if target.mapped and await store_ids(self._conn, self._source_id, keyspace, legacy):
+            return True
+        table = target.table
+        if target.mapped and len(target.natural_key) == 1:
+            column = target.natural_key[0]
+            query = select(table.c[column]).where(
+                self._dialect.among(table.c[column], plan.distinct(column))
+            )
+            if (await self._conn.execute(query.limit(1))).first() is not None:
+                return True
+        if target.has_id and legacy:
+            query = select(table.c.id).where(self._dialect.among(table.c.id, legacy))
+            if (await self._conn.execute(query.limit(1))).first() is not None:
+                return True
+        return False
 
     async def finish_part(self, part: str, target: str, position: int) -> None:
         """The part was read to its end: mark it finished (its position stays)."""
@@ -165,10 +227,24 @@ class Loader:
         values = plan.pending_values(column) - {None}
         if not values:
             return
-        # A `match` column, when given, is how the reference is read: no keyspace then.
-        keyspace = self._keyspaces.get(referenced) if match is None else None
         local = plan.local_ids() if referenced == plan.target.name and match is None else {}
         wanted = values - set(local)
+        resolved, gone, missing = await self._lookup(referenced, wanted, match)
+
+        def reason(value: Any) -> str:
+            if value in gone:
+                return f"{referenced} row {gone[value]} that it was matched to no longer exists"
+            return missing.format(table=referenced, value=value)
+
+        plan.remap(column, {**resolved, **local}, reason, frozenset(local))
+
+    async def _lookup(
+        self, referenced: str, wanted: set[Any], match: str | None
+    ) -> tuple[dict[Any, int], dict[Any, int], str]:
+        """Reference values → store ids (locked, as a foreign-key check locks them), those
+        whose row has vanished since it was imported, and the reason format for the rest."""
+        # A `match` column, when given, is how the reference is read: no keyspace then.
+        keyspace = self._keyspaces.get(referenced) if match is None else None
         known = self._imported[keyspace] if keyspace is not None else None
         if known is not None and len(known) > IMPORTED_KEYS_KEPT:
             known.clear()
@@ -187,13 +263,7 @@ class Loader:
             resolved.update(remembered)
         # Ids found through the keyspace are not read from the table: check they still exist.
         gone = await vanished(self._conn, referenced, resolved) if keyspace is not None else {}
-
-        def reason(value: Any) -> str:
-            if value in gone:
-                return f"{referenced} row {gone[value]} that it was matched to no longer exists"
-            return missing.format(table=referenced, value=value)
-
-        plan.remap(column, {**resolved, **local}, reason, frozenset(local))
+        return resolved, gone, missing
 
     async def _write(self, plan: Plan) -> int:
         columns, rows = plan.rows_to_write()

@@ -5,13 +5,16 @@ batched multi-row INSERTs on SQLite. Both skip rows whose unique keys already ex
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+import pyarrow as pa
 from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from legacy_import.load.binary_copy import copy_batches
 from legacy_import.mapping.targets import Target
 from sqlmodel_store.types import JSONDocument
 
@@ -21,6 +24,11 @@ class RowWriter(Protocol):
         self, target: Target, columns: list[str], rows: list[tuple[Any, ...]], *, want_ids: bool
     ) -> tuple[int, set[int]]:
         """Insert `rows`, skipping conflicts; the count inserted and, if asked, their ids."""
+        ...
+
+    async def write_columns(self, target: Target, rows: pa.RecordBatch) -> int | None:
+        """Insert Arrow rows that are all new, as they are; None when that cannot be done
+        (they clash with rows already there), having written nothing."""
         ...
 
     async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -84,7 +92,11 @@ class PostgresWriter:
         if target.name not in self._clashed:
             try:
                 async with self._conn.begin_nested():
-                    await self._copy_trusted(target.name, bool(target.references), columns, rows)
+                    await self._trusted_while(
+                        target.name,
+                        bool(target.references),
+                        lambda: self._copy(target.name, columns, rows),
+                    )
             except UniqueViolationError:
                 self._clashed.add(target.name)
             else:
@@ -104,15 +116,44 @@ class PostgresWriter:
         result = await self._conn.execute(text(sql))
         return result.rowcount, set()
 
-    async def _copy_trusted(
-        self, table: str, references: bool, columns: list[str], rows: list[tuple[Any, ...]]
+    async def write_columns(self, target: Target, rows: pa.RecordBatch) -> int | None:
+        """Binary COPY straight from Arrow, as the direct COPY of `write` (the same savepoint,
+        the same trusted foreign keys); a table that has clashed once takes the row path."""
+        if target.name in self._clashed:
+            return None
+        jsonb = [
+            name
+            for name in rows.schema.names
+            if target.conversions.get(name) == "json"
+            and pa.types.is_string(rows.schema.field(name).type)
+        ]
+        raw = await self._conn.get_raw_connection()
+        copied: list[int] = []
+
+        async def copy() -> None:
+            copied.append(
+                await copy_batches(
+                    raw.driver_connection, target.name, [rows], schema=rows.schema, jsonb=jsonb
+                )
+            )
+
+        try:
+            async with self._conn.begin_nested():
+                await self._trusted_while(target.name, bool(target.references), copy)
+        except UniqueViolationError:
+            self._clashed.add(target.name)
+            return None
+        return copied[0]
+
+    async def _trusted_while(
+        self, table: str, references: bool, copy: Callable[[], Awaitable[None]]
     ) -> None:
-        """COPY without the per-row foreign-key triggers where that is allowed: the caller
-        has checked (and locked) every reference of these rows."""
+        """Run a COPY without the per-row foreign-key triggers where that is allowed: the
+        caller has checked (and locked) every reference of these rows."""
         trusted = references and await self._may_skip_triggers(table)
         if trusted:
             await self._conn.execute(text(_TRIGGERS_OFF))
-        await self._copy(table, columns, rows)
+        await copy()
         if trusted:
             await self._conn.execute(text(_TRIGGERS_ON))
 
@@ -129,7 +170,9 @@ class PostgresWriter:
     async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         """The bookkeeping's only reference is to this run's own registered source, so its
         rows skip the foreign-key triggers too (one query per legacy id otherwise)."""
-        await self._copy_trusted(table.name, bool(table.foreign_keys), columns, rows)
+        await self._trusted_while(
+            table.name, bool(table.foreign_keys), lambda: self._copy(table.name, columns, rows)
+        )
 
     async def begin_batch(self) -> None:
         """Commit without waiting for the WAL flush: a crash can only lose whole batches
@@ -188,6 +231,10 @@ class SqliteWriter:
         )
         returned = result.scalars().all()
         return len(returned), set(returned) if want_ids else set()
+
+    async def write_columns(self, target: Target, rows: pa.RecordBatch) -> int | None:
+        """SQLite targets are loaded row by row (the run gives them no Arrow batches)."""
+        return None
 
     async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         await self._conn.execute(

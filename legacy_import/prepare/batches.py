@@ -13,6 +13,8 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
+import pyarrow as pa
+
 from legacy_import.mapping.mapper import RecordMapper
 from legacy_import.mapping.outcomes import Mapped, Rejected
 from legacy_import.mapping.rules import TableRule
@@ -30,9 +32,20 @@ class Limits:
     bytes: int
 
 
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A batch's provably valid rows as Arrow (`legacy_import.prepare.columnar`): position,
+    legacy id and the target's columns; `table` is the legacy table they were read from."""
+
+    rows: pa.RecordBatch
+    table: str
+
+
 @dataclass(slots=True)
 class Batch:
-    """A prepared batch: valid rows (references still legacy ids) and the rejects."""
+    """A prepared batch: valid rows (references still legacy ids) and the rejects. On the
+    columnar path, `columns` holds the rows the checks proved valid, and `rows` only the
+    flagged rows that mapped."""
 
     part: str
     target: str
@@ -46,6 +59,7 @@ class Batch:
     positions: list[int] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     rejects: list[Rejected] = field(default_factory=list)
+    columns: Columns | None = None
 
     def add(
         self, outcome: Mapped | Rejected | None, row_of: Callable[[dict[str, Any]], Any]
@@ -64,7 +78,9 @@ class Batch:
     def through(self, position: int) -> Batch:
         """The batch up to and including the record at `position`: what a run stopped there
         by `--max-rejects` commits. Records skipped before it are not counted (their
-        positions are not kept); the next run starts after it."""
+        positions are not kept); the next run starts after it. A batch of rows only (see
+        `legacy_import.prepare.columnar.with_rows`)."""
+        assert self.columns is None, "through() takes a batch of rows"
         kept = [i for i, at in enumerate(self.positions) if at <= position]
         rejects = [reject for reject in self.rejects if reject.position <= position]
         read = len(kept) + len(rejects)
@@ -157,7 +173,7 @@ def prepare(
     A source that reads plain rows (`pages`) hands them to the mapper as they are, when the
     rule reads nothing but plain columns: no raw record is built for a row that maps."""
     mapper = mapper_for(source, part, reading, rule, zone)
-    row_of = _row_getter(targets()[rule.target].columns)
+    row_of = row_getter(targets()[rule.target].columns)
     cutter = Cutter(reading, rule.target, limits, worker, workers)
     for page in _pages(source, part, after, mapper):
         if isinstance(page, RowPage):
@@ -185,7 +201,7 @@ def _pages(
         yield page
 
 
-def _row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+def row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """The values of `columns` as a tuple, in order (itemgetter gives a bare value for one)."""
     if len(columns) == 1:
         (only,) = columns

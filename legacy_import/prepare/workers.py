@@ -3,6 +3,11 @@
 Each worker gets the same task (a part from a position) and prepares every `workers`-th batch;
 `Preparers.batches` hands them back in order. With `workers=0` everything runs in-process.
 
+A part that takes the columnar path is prepared in a thread of this process instead: Arrow's
+readers and compute functions release the GIL, so the thread runs beside the loader, and no
+worker pays for starting Python and importing the models. Workers start only when a part
+needs them.
+
 Batches travel through pipes, not queues: a worker blocks in `send` until its batch is taken,
 so at most one finished batch per worker waits in memory. Workers are plain subprocesses of
 `python -m legacy_import.prepare.worker_process` holding their ends of the pipes:
@@ -18,6 +23,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
@@ -28,9 +34,12 @@ from zoneinfo import ZoneInfo
 
 from legacy_import.errors import PreparationError
 from legacy_import.mapping.rules import TableRule
+from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import Batch, Limits, prepare
+from legacy_import.prepare.columnar import fits, prepare_columns
 from legacy_import.sources.base import Source, SourceSpec
 from legacy_import.sources.detect import open_source
+from legacy_import.sources.sqlite import SqliteSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,8 @@ class Task:
     after: int
     limits: Limits
     zone: str
+    # Whether the target loads Arrow batches (PostgreSQL): then parts that fit go columnar.
+    columnar: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,19 @@ def _die_with_parent() -> None:
 
 
 def _tasks_of(source: Source, task: Task, worker: int, workers: int) -> Iterator[Batch]:
+    target = targets()[task.rule.target]
+    if task.columnar and isinstance(source, SqliteSource) and fits(task.rule, target):
+        return prepare_columns(
+            source,
+            task.part,
+            task.rule,
+            reading=task.reading,
+            after=task.after,
+            limits=task.limits,
+            zone=ZoneInfo(task.zone),
+            worker=worker,
+            workers=workers,
+        )
     return prepare(
         source,
         task.part,
@@ -118,31 +142,39 @@ def _start(
     return process, tasks, Connection(result_read, writable=False)
 
 
-class Preparers:
-    """Prepared batches of one source, from worker processes or in-process."""
+# Columnar batches the thread may have ready before the loader takes them.
+BATCHES_AHEAD = 2
 
-    def __init__(self, spec: SourceSpec, workers: int) -> None:
-        self._spec = spec
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: BaseException
+
+
+class Preparers:
+    """Prepared batches of one source (opened here, and closed by its owner), from worker
+    processes, a thread (columnar parts) or in-process."""
+
+    def __init__(self, source: Source, workers: int) -> None:
+        self._source = source
         self._count = workers
-        self._local: Source | None = None
         self._processes: list[subprocess.Popen[bytes]] = []
         self._tasks: list[Connection] = []
         self._results: list[Connection] = []
 
     def __enter__(self) -> Preparers:
-        if self._count == 0:
-            self._local = open_source(self._spec)
-            return self
+        return self
+
+    def _started(self) -> None:
+        if self._processes:
+            return
         for index in range(self._count):
-            process, tasks, results = _start(self._spec, index, self._count)
+            process, tasks, results = _start(self._source.spec, index, self._count)
             self._processes.append(process)
             self._tasks.append(tasks)
             self._results.append(results)
-        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._local is not None:
-            self._local.close()
         for tasks in self._tasks:
             with suppress(OSError):
                 tasks.send(None)
@@ -155,10 +187,17 @@ class Preparers:
                 process.wait()
 
     async def batches(self, task: Task) -> AsyncIterator[Batch]:
-        if self._local is not None:
-            for batch in _tasks_of(self._local, task, 0, 1):
+        source = self._source
+        target = targets()[task.rule.target]
+        if task.columnar and isinstance(source, SqliteSource) and fits(task.rule, target):
+            async for batch in _in_thread(source, task):
                 yield batch
             return
+        if self._count == 0:
+            for batch in _tasks_of(source, task, 0, 1):
+                yield batch
+            return
+        self._started()
         for tasks in self._tasks:
             tasks.send(task)
         index = 0
@@ -188,3 +227,44 @@ class Preparers:
         if isinstance(message, WorkerFailed):
             raise PreparationError(message.message, message.details)
         return message
+
+
+async def _in_thread(source: SqliteSource, task: Task) -> AsyncIterator[Batch]:
+    """The task's batches, prepared in a thread on its own reader of the source, at most
+    `BATCHES_AHEAD` ahead of the caller; an error there is raised here."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Queue[Batch | _Failed | None] = asyncio.Queue()
+    room = threading.Semaphore(BATCHES_AHEAD)
+    stopped = threading.Event()
+
+    def hand_over(item: Batch | _Failed | None) -> None:
+        loop.call_soon_threadsafe(ready.put_nowait, item)
+
+    def produce() -> None:
+        try:
+            reader = source.sibling()
+            try:
+                for batch in _tasks_of(reader, task, 0, 1):
+                    while not room.acquire(timeout=0.1):
+                        if stopped.is_set():
+                            return
+                    if stopped.is_set():
+                        return
+                    hand_over(batch)
+            finally:
+                reader.close()
+            hand_over(None)
+        except BaseException as error:  # the caller raises it, in its own thread
+            hand_over(_Failed(error))
+
+    thread = threading.Thread(target=produce, name="legacy_import-columnar", daemon=True)
+    thread.start()
+    try:
+        while (item := await ready.get()) is not None:
+            if isinstance(item, _Failed):
+                raise item.error
+            room.release()
+            yield item
+    finally:
+        stopped.set()
+        thread.join()

@@ -25,7 +25,7 @@ from typing import Literal
 from urllib.parse import quote as url_quote
 
 from legacy_import.errors import SourceError
-from legacy_import.sources.sqlite import quote
+from legacy_import.sources.sqlite import quote, row_size
 
 try:
     import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -43,6 +43,7 @@ except ImportError as error:  # the columnar path is part of the import, never o
 Storage = Literal["integer", "real", "text"]
 POSITION = "__position"
 MISMATCHES = "__mismatches"
+SIZE = "__size"
 BATCH_ROWS = 32_768
 _EXACT_FLOAT = 2**53
 # Null masks are 64-bit integers: a table with more columns gets one mask per 62.
@@ -72,9 +73,12 @@ def _groups(columns: Sequence[ColumnRead]) -> list[Sequence[ColumnRead]]:
     return [columns[start : start + _MASK_BITS] for start in range(0, len(columns), _MASK_BITS)]
 
 
-def batches_sql(table: str, columns: Sequence[ColumnRead], after: int) -> str:
+def batches_sql(
+    table: str, columns: Sequence[ColumnRead], after: int, every: Sequence[str] = ()
+) -> str:
     """The query: the anchor row, then the table's rows after `after` in rowid order, each
-    with its null masks (bit i: column i of the group is NULL as stored) and guarded values.
+    with its size as the row reader counts it (over `every` column of the table), its null
+    masks (bit i: column i of the group is NULL as stored) and guarded values.
 
     A value is a mismatch when it is not NULL as stored but NULL once guarded; comparing
     the masks in Arrow costs SQLite one `IS NULL` per value instead of two more `typeof()`."""
@@ -82,6 +86,7 @@ def batches_sql(table: str, columns: Sequence[ColumnRead], after: int) -> str:
     anchor = ", ".join(
         [
             "NULL",
+            f"0 AS {quote(SIZE)}",
             *(f"0 AS {quote(_mask(number))}" for number in range(len(groups))),
             *(f"{_ANCHORS[c.storage]} AS {quote(c.name)}" for c in columns),
         ]
@@ -92,7 +97,8 @@ def batches_sql(table: str, columns: Sequence[ColumnRead], after: int) -> str:
     )
     values = "".join(f", {_guarded(column)}" for column in columns)
     rows = (
-        f"SELECT rowid{masks}{values} FROM {quote(table)} WHERE rowid > {int(after)} ORDER BY rowid"
+        f"SELECT rowid, {row_size(tuple(every))}{masks}{values} FROM {quote(table)} "
+        f"WHERE rowid > {int(after)} ORDER BY rowid"
     )
     return f"SELECT * FROM (SELECT {anchor}) UNION ALL SELECT * FROM ({rows})"
 
@@ -115,19 +121,21 @@ def mismatches(batch: pa.RecordBatch, columns: Sequence[ColumnRead]) -> pa.Array
 
 class ArrowSqliteTable:
     """Reads one table of a SQLite file as record batches of `POSITION` (the rowid, by which
-    a flagged row is re-read exactly), `MISMATCHES` (values of another storage class in that
-    row) and the requested columns; a column the table lacks is left out of the batches."""
+    a flagged row is re-read exactly), `SIZE` (its size as batches count it), `MISMATCHES`
+    (values of another storage class in that row) and the requested columns; a column the
+    table lacks is left out of the batches."""
 
     def __init__(self, path: Path, table: str, columns: Sequence[ColumnRead]) -> None:
         self._uri = f"file:{url_quote(str(path.resolve()))}?mode=ro"
         self._table = table
         self._connection = adbc_sqlite.connect(self._uri)
-        present = set(self._column_names())
+        self._every = self._column_names()
+        present = set(self._every)
         if not present:
             self.close()
             raise SourceError(f"{path} has no table {table!r}")
         self.columns = tuple(column for column in columns if column.name in present)
-        self._names = [POSITION, MISMATCHES, *(column.name for column in self.columns)]
+        self._names = [POSITION, SIZE, MISMATCHES, *(column.name for column in self.columns)]
 
     def _column_names(self) -> list[str]:
         cursor = self._connection.cursor()
@@ -143,7 +151,7 @@ class ArrowSqliteTable:
         cursor = self._connection.cursor()
         try:
             cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
-            cursor.execute(batches_sql(self._table, self.columns, after))
+            cursor.execute(batches_sql(self._table, self.columns, after, self._every))
             first = True
             for batch in cursor.fetch_record_batch():
                 if first:
@@ -157,7 +165,7 @@ class ArrowSqliteTable:
 
     def _counted(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         values = [batch.column(column.name) for column in self.columns]
-        found = [batch.column(0), mismatches(batch, self.columns), *values]
+        found = [batch.column(0), batch.column(1), mismatches(batch, self.columns), *values]
         return pa.RecordBatch.from_arrays(found, names=self._names)
 
     def close(self) -> None:

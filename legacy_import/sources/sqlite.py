@@ -6,10 +6,11 @@ The file is copied before it is opened: opening a WAL-mode database, even read-o
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +32,37 @@ def quote(identifier: str) -> str:
 
 
 class SqliteSource:
-    def __init__(self, spec: SourceSpec) -> None:
+    def __init__(self, spec: SourceSpec, *, copy: Path | None = None) -> None:
+        """`copy`: read the copy another source of the same file made (and owns)."""
         self.spec = spec
-        with spec.path.open("rb") as handle:
-            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                raise SourceError(f"{spec.path} is not a SQLite database (its header is not)")
-        self._copy_dir = tempfile.TemporaryDirectory(prefix="legacy_import-")
-        copy = Path(self._copy_dir.name) / spec.path.name
-        shutil.copyfile(spec.path, copy)
-        wal = spec.path.with_name(spec.path.name + "-wal")
-        if wal.exists():
-            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        self._copy_dir: tempfile.TemporaryDirectory[str] | None = None
+        if copy is None:
+            copy = self._copied(spec.path)
+        # The copy this source reads, which the columnar reader opens too.
+        self.copy = copy
         self._db = sqlite3.connect(copy)
         try:
             self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as error:
             self.close()
             raise SourceError(f"{spec.path} cannot be read as SQLite: {error}") from error
+
+    def _copied(self, path: Path) -> Path:
+        with path.open("rb") as handle:
+            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise SourceError(f"{path} is not a SQLite database (its header is not)")
+        self._copy_dir = tempfile.TemporaryDirectory(prefix="legacy_import-")
+        copy = Path(self._copy_dir.name) / path.name
+        shutil.copyfile(path, copy)
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        return copy
+
+    def sibling(self) -> SqliteSource:
+        """Another reader of the same copy, for another thread (SQLite connections stay in
+        the thread that opened them)."""
+        return SqliteSource(self.spec, copy=self.copy)
 
     def parts(self) -> list[Part]:
         names = [
@@ -71,26 +86,28 @@ class SqliteSource:
             else:
                 yield from page
 
-    def pages(self, part: str, *, after: int) -> Iterator[RowPage | list[RawRecord]]:
+    def pages(
+        self, part: str, *, after: int, only: Collection[int] | None = None
+    ) -> Iterator[RowPage | list[RawRecord]]:
         """The part a page at a time, as plain rows; a page holding text that is not UTF-8
-        comes as raw records instead, which say which column.
+        comes as raw records instead, which say which column. With `only`, just the rows of
+        those rowids (the rows the columnar checks flagged).
 
         SQLite sums each row's size: the bytes of its values as text or BLOB, plus a little
-        per value. Counting numbers by their digits costs it less than telling them apart."""
+        per value (`row_size`)."""
         columns = self._columns(part)
-        lengths = "".join(f" + ifnull(length(CAST({quote(name)} AS BLOB)), 0)" for name in columns)
-        sql = (
-            f"SELECT rowid, {16 * len(columns) + 16}{lengths}, * FROM {quote(part)} "
-            "WHERE rowid > ? ORDER BY rowid LIMIT ?"
-        )
+        among = "" if only is None else " AND rowid IN (SELECT value FROM json_each(?))"
+        page = f"FROM {quote(part)} WHERE rowid > ?{among} ORDER BY rowid LIMIT ?"
+        sql = f"SELECT rowid, {row_size(columns)}, * {page}"
+        wanted = () if only is None else (json.dumps(sorted(only)),)
         last = after
         while True:
             try:
-                rows = self._db.execute(sql, (last, PAGE_ROWS)).fetchall()
+                rows = self._db.execute(sql, (last, *wanted, PAGE_ROWS)).fetchall()
             except sqlite3.OperationalError as error:
                 if "decode" not in str(error):
                     raise
-                records = self._page_with_bad_text(part, columns, sql, last)
+                records = self._page_with_bad_text(part, columns, page, (last, *wanted))
                 yield records
                 last = records[-1].position
                 continue
@@ -105,7 +122,7 @@ class SqliteSource:
         )
 
     def _page_with_bad_text(
-        self, part: str, columns: tuple[str, ...], sql: str, after: int
+        self, part: str, columns: tuple[str, ...], page: str, where: tuple[Any, ...]
     ) -> list[RawRecord]:
         """The same page read as bytes: rows with text that is not UTF-8 say which column.
 
@@ -113,15 +130,17 @@ class SqliteSource:
         stays bytes (and is refused as such), whatever its neighbours hold."""
         self._db.text_factory = bytes
         try:
-            rows = self._db.execute(sql, (after, PAGE_ROWS)).fetchall()
+            rows = self._db.execute(
+                f"SELECT rowid, {row_size(columns)}, * {page}", (*where, PAGE_ROWS)
+            ).fetchall()
         finally:
             self._db.text_factory = str
         kinds = ", ".join(f"typeof({quote(name)})" for name in columns)
         blobs = {
             rowid: [kind == "blob" for kind in found]
             for rowid, *found in self._db.execute(
-                f"SELECT rowid, {kinds} FROM {quote(part)} WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (after, PAGE_ROWS),
+                f"SELECT rowid, {kinds} {page}",
+                (*where, PAGE_ROWS),
             )
         }
         return [self._decoded(part, columns, row, blobs[row[0]]) for row in rows]
@@ -159,7 +178,16 @@ class SqliteSource:
 
     def close(self) -> None:
         self._db.close()
-        self._copy_dir.cleanup()
+        if self._copy_dir is not None:
+            self._copy_dir.cleanup()
+
+
+def row_size(columns: tuple[str, ...]) -> str:
+    """SQL for a row's size as batches count it: its values' bytes as text or BLOB, plus a
+    little per value. Counting numbers by their digits costs SQLite less than telling them
+    apart."""
+    lengths = "".join(f" + ifnull(length(CAST({quote(name)} AS BLOB)), 0)" for name in columns)
+    return f"{16 * len(columns) + 16}{lengths}"
 
 
 def location(part: str, rowid: int) -> str:

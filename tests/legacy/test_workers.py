@@ -29,13 +29,12 @@ def _spawned_children() -> list[int]:
 def test_a_worker_killed_mid_run_is_an_error_not_a_hang(legacy_db: Path) -> None:
     spec = detect(legacy_db)
     opened = open_layout(spec)
-    opened.source.close()
     reading = next(reading for reading in opened.readings if reading.name == "messages")
     task = Task("messages", "messages", reading.rule, 0, Limits(10, 1_000_000), "UTC")
 
     async def consume() -> int:
         taken = 0
-        with Preparers(spec, 1) as preparers:
+        with Preparers(opened.source, 1) as preparers:
             async for _ in preparers.batches(task):
                 taken += 1
                 if taken == 1:
@@ -43,5 +42,8 @@ def test_a_worker_killed_mid_run_is_an_error_not_a_hang(legacy_db: Path) -> None
                         os.kill(pid, signal.SIGKILL)
         return taken
 
-    with pytest.raises(PreparationError, match=r"stopped .* before finishing its batches"):
-        asyncio.run(asyncio.wait_for(consume(), timeout=60))
+    try:
+        with pytest.raises(PreparationError, match=r"stopped .* before finishing its batches"):
+            asyncio.run(asyncio.wait_for(consume(), timeout=60))
+    finally:
+        opened.source.close()

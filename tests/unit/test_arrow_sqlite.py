@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from legacy_import.errors import SourceError
-from legacy_import.sources.arrow_sqlite import MISMATCHES, POSITION, ArrowSqliteTable, ColumnRead
+from legacy_import.sources.arrow_sqlite import (
+    MISMATCHES,
+    POSITION,
+    SIZE,
+    ArrowSqliteTable,
+    ColumnRead,
+)
+from legacy_import.sources.base import SourceSpec
+from legacy_import.sources.records import RowPage
+from legacy_import.sources.sqlite import SqliteSource
 
 COLUMNS = [ColumnRead("n", "integer"), ColumnRead("t", "text"), ColumnRead("f", "real")]
 
@@ -25,11 +34,34 @@ def legacy(path: Path, rows: list[tuple[Any, ...]]) -> Path:
 
 
 def read(path: Path, **options: Any) -> list[dict[str, Any]]:
+    """The rows read, without their sizes (`test_each_row_has_the_size_the_row_reader_counts`)."""
     table = ArrowSqliteTable(path, "notes", [*COLUMNS, ColumnRead("absent", "text")])
     try:
-        return [row for batch in table.batches(**options) for row in batch.to_pylist()]
+        rows = [row for batch in table.batches(**options) for row in batch.to_pylist()]
     finally:
         table.close()
+    for row in rows:
+        del row[SIZE]
+    return rows
+
+
+def test_each_row_has_the_size_the_row_reader_counts(tmp_path: Path) -> None:
+    """Batches are cut by bytes too: both readers must count a row alike, or the same file
+    would be cut at other places, and duplicates judged otherwise, on the columnar path."""
+    path = legacy(tmp_path / "l.db", [(1, "a" * 300, 1.5), (None, None, None), (7, "ü", 2)])
+    table = ArrowSqliteTable(path, "notes", COLUMNS[:1])
+    try:
+        sizes = [row[SIZE] for batch in table.batches() for row in batch.to_pylist()]
+    finally:
+        table.close()
+    source = SqliteSource(SourceSpec("sqlite", path))
+    try:
+        pages = [page for page in source.pages("notes", after=0) if isinstance(page, RowPage)]
+    finally:
+        source.close()
+    assert sizes == [row[1] for page in pages for row in page.rows]
+    # 16 per value and per row, then each value's bytes as text: 1.5, and 2 stored as REAL "2.0".
+    assert sizes == [64 + 1 + 300 + 3, 64, 64 + 1 + 2 + 3]
 
 
 def test_values_of_another_storage_class_are_counted_not_read(tmp_path: Path) -> None:

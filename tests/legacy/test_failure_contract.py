@@ -503,7 +503,31 @@ def test_an_export_with_unix_times_gets_no_timezone_note(
 ) -> None:
     source = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
     url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
-    for zone in ("UTC", "Asia/Tokyo"):
-        code, out = run(capsys, str(source), "--database-url", url, "--timezone", zone)
+    for zone in ([], ["--timezone", "UTC"], ["--timezone", "Asia/Tokyo"]):
+        code, out = run(capsys, str(source), "--database-url", url, *zone)
         assert code == 0, out
         assert "Note:" not in out
+
+
+def test_verify_names_a_telegram_chat_by_its_bot_api_id_as_the_import_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
+    chat = json.loads(source.read_bytes())
+    chat |= {"type": "private_supergroup", "id": 4321}
+    chat["messages"].append({**chat["messages"][0], "id": 2, "text": "second"})
+    source.write_text(json.dumps(chat), encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert run(capsys, str(source), "--database-url", url)[0] == 0
+    assert query(url, "SELECT chat_id, message_id FROM messages ORDER BY message_id") == [
+        (-1000000004321, 1),
+        (-1000000004321, 2),
+    ]
+    change(url, "UPDATE messages SET text = 'edited' WHERE message_id = 1")
+    change(url, "DELETE FROM messages WHERE message_id = 2")
+
+    assert main(["verify", str(source), "--database-url", url]) == 1
+    out = capsys.readouterr().out
+    assert "result.json chat -1000000004321 message 1: differs in text" in out
+    assert "result.json chat -1000000004321 message 2: not in the store" in out
+    assert " chat 4321 " not in out

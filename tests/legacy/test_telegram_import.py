@@ -258,6 +258,24 @@ def test_hand_written_export_follows_every_rule(
     assert len(users) == 4
 
 
+@pytest.mark.parametrize("export_file", EXPORTS, ids=[path.stem[:40] for path in EXPORTS])
+def test_a_real_export_gets_the_timezone_note_only_when_it_has_local_dates(
+    capsys: pytest.CaptureFixture[str], export_file: Path, tmp_path: Path
+) -> None:
+    export = json.loads(export_file.read_text(encoding="utf-8"))
+    entries = [entry for chat in chats_of(export) for entry in chat["messages"]]
+    local_dates = [entry for entry in entries if "date_unixtime" not in entry]
+    for given, zone in enumerate(([], ["--timezone", "Asia/Tokyo"])):
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{given}.db'}"
+        summary = tmp_path / f"{given}.json"
+        argv = ["--database-url", url, "--rejects", str(tmp_path / "r.jsonl"), *zone]
+        code, out = run(capsys, str(export_file), *argv, "--report", str(summary))
+        assert code in (0, 1), out
+
+        noted = [note for note in report(summary)["notes"] if "date_unixtime" in note]
+        assert len(noted) == (1 if local_dates else 0), (zone, noted)
+
+
 def test_without_date_unixtime_the_local_date_is_read_in_the_given_zone_and_the_report_says_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

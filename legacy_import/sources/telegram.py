@@ -85,12 +85,13 @@ class TelegramSource:
         return {}
 
     def notes(self) -> list[str]:
-        """What the operator should know: exports before 2022 hold only local times."""
+        """What the operator should know: exports before 2022 hold only local times. Every
+        export is called result.json, so the note names this one by its path."""
         for entry in self._walk(build_after=0):
             if entry.message is not None and "date_unixtime" not in entry.message:
                 return [
-                    f"{self._name} has no date_unixtime (exported before 2022): its dates are "
-                    "local times and were read in the --timezone zone"
+                    f"{self.spec.path} has no date_unixtime (exported before 2022): its dates "
+                    "are local times and were read in the --timezone zone"
                 ]
             break
         return []

@@ -492,7 +492,7 @@ def test_a_rerun_with_another_timezone_says_the_existing_messages_keep_their_tim
     code, out = run(capsys, str(source), "--database-url", url, "--timezone", "Asia/Tokyo")
     assert code == 0, out
     assert (
-        "Note: result.json was imported before: the messages that import stored keep the times "
+        f"Note: {source} was imported before: the messages that import stored keep the times "
         "it read; --timezone Asia/Tokyo applies only to messages imported now"
     ) in out
     assert query(url, "SELECT count(*) FROM messages") == [(1,)]
@@ -507,6 +507,23 @@ def test_an_export_with_unix_times_gets_no_timezone_note(
         code, out = run(capsys, str(source), "--database-url", url, *zone)
         assert code == 0, out
         assert "Note:" not in out
+
+
+def test_of_two_exports_imported_together_the_note_names_the_one_with_local_dates(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = _telegram_export(tmp_path / "old" / "result.json", unixtime=False)
+    new = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+
+    code, out = run(capsys, str(new), str(old), "--database-url", url, "--timezone", "Asia/Tokyo")
+
+    assert code == 0, out
+    notes = [line for line in out.splitlines() if line.startswith("Note:")]
+    assert notes == [
+        f"Note: {old} has no date_unixtime (exported before 2022): its dates are local times "
+        "and were read in the --timezone zone."
+    ]
 
 
 def test_verify_names_a_telegram_chat_by_its_bot_api_id_as_the_import_does(

@@ -41,6 +41,8 @@ OPENING = frozenset({"start_map", "start_array"})
 CLOSING = frozenset({"end_map", "end_array"})
 CHUNK = 1 << 20
 EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", "id", "chats"})
+# What Telegram Desktop names the JSON of every export, in the folder it writes the media to.
+EXPORT_FILE = "result.json"
 
 
 @dataclass(slots=True)

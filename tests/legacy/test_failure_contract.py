@@ -526,6 +526,23 @@ def test_of_two_exports_imported_together_the_note_names_the_one_with_local_date
     ]
 
 
+def test_a_folder_with_a_telegram_export_and_other_json_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    export = _telegram_export(tmp_path / "mixed" / "result.json", unixtime=True)
+    _write(export.parent / "users.json", b'[{"telegram_id": 1}]')
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+
+    code, out = run(capsys, str(export.parent), "--database-url", url)
+
+    assert code == 2
+    assert one_line_error(out) == (
+        f"error: {export.parent} holds a Telegram export (result.json) and other JSON files "
+        f"(users.json): import {export} and those files as separate sources"
+    )
+    assert not (tmp_path / "s.db").exists()
+
+
 def test_verify_names_a_telegram_chat_by_its_bot_api_id_as_the_import_does(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

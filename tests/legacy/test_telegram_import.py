@@ -309,6 +309,35 @@ def test_without_date_unixtime_the_local_date_is_read_in_the_given_zone_and_the_
     assert "--timezone" in note
 
 
+def test_the_folder_telegram_desktop_wrote_imports_as_its_result_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "ChatExport_2024-06-01"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "photos" / "photo_1.jpg").write_bytes(b"\xff\xd8\xff")
+    messages = [
+        _message(1, "user5", "one"),
+        _message(2, "user5", "two", photo="photos/photo_1.jpg"),
+    ]
+    _write(
+        folder / "result.json",
+        {"name": "g", "type": "private_group", "id": 77, "messages": messages},
+    )
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+
+    code, out = run(capsys, str(folder), "--database-url", url)
+
+    assert code == 0, out
+    assert {key: (text, kind) for key, (text, _, kind, _) in stored(url, -77).items()} == {
+        1: ("one", "text"),
+        2: ("two", "photo"),
+    }
+    # The same source as the file itself: naming the file next time adds nothing.
+    assert run(capsys, str(folder / "result.json"), "--database-url", url)[0] == 0
+    assert counts(url)["messages"] == 2
+    assert main(["verify", str(folder), "--database-url", url]) == 0
+
+
 def test_a_lone_surrogate_in_a_message_is_rejected_not_turned_into_a_question_mark(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="SOURCE",
         help="a legacy SQLite file, a JSON/JSONL file or a directory of them, or a Telegram "
-        "Desktop export (result.json)",
+        "Desktop export (result.json, or the folder it is in)",
     )
     run.add_argument("--database-url", help="target database (default: DATABASE_URL or ./store.db)")
     run.add_argument(

@@ -282,10 +282,11 @@ def _note_earlier_runs(
         )
     stored = any(checkpoints.get(r.name) and r.rule.target == "messages" for r in readings)
     if local_times and stored:
+        # Named by its path, as the note on its local times is: every export is a result.json.
         result.notes.append(
-            f"{name} was imported before: the messages that import stored keep the times it "
-            f"read; --timezone {config.timezone} applies only to messages imported now (to read "
-            "them all in another zone, import into an empty store)"
+            f"{opened.source.spec.path} was imported before: the messages that import stored "
+            f"keep the times it read; --timezone {config.timezone} applies only to messages "
+            "imported now (to read them all in another zone, import into an empty store)"
         )
 
 

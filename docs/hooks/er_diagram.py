@@ -1,8 +1,9 @@
-"""The ER diagram of the schema: Graphviz DOT from the metadata, rendered to inline SVG.
+"""The ER diagrams of the schema: Graphviz DOT from the metadata, rendered to inline SVG.
 
 Rendering happens at build time so the site needs no diagram script and no CDN: the page
 carries the finished `<svg>`. Each table is a node titled with its name and each foreign key
 an edge `table->referred_table` labelled with its column(s), which is what the docs tests read.
+The bot's tables and the import's bookkeeping are two drawings; er_layout arranges each.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from er_layout import layout
 from mkdocs.exceptions import PluginError
 from sqlalchemy import Column, ForeignKeyConstraint, MetaData, Table
 from sqlalchemy.dialects.postgresql.base import PGDialect
@@ -25,7 +28,8 @@ RENDERERS = ("graphviz-pure", "dot")
 
 # Tables of the import's bookkeeping, drawn apart from the bot's own.
 BOOKKEEPING = "import_"
-BOOKKEEPING_LABEL = "the import's bookkeeping (legacy_import)"
+BOT_HEADING = "The bot's tables"
+BOOKKEEPING_HEADING = "The import's bookkeeping (legacy_import)"
 HEADER_COLOUR = "#4051b5"  # Material's default indigo primary
 MUTED_COLOUR = "#666666"
 # Types are shown as created on PostgreSQL, the production database (the table pages show both).
@@ -86,31 +90,51 @@ def _edge(table: Table, fk: ForeignKeyConstraint) -> str:
     )
 
 
-def dot_source(metadata: MetaData, link: Callable[[str], str]) -> str:
-    """The DOT graph of every table in `metadata`; `link` maps a table name to its page URL."""
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    """One drawing of the page: `key` names its element, `heading` tells the reader what it is."""
+
+    key: str
+    heading: str
+    tables: list[Table]
+
+
+def diagrams(metadata: MetaData) -> list[Diagram]:
+    """The bot's tables, then the import's bookkeeping: apart, so neither crowds the other."""
     tables = sorted(metadata.tables.values(), key=lambda table: table.name)
-    bot = [table for table in tables if not table.name.startswith(BOOKKEEPING)]
-    bookkeeping = [table for table in tables if table.name.startswith(BOOKKEEPING)]
+    return [
+        Diagram("bot", BOT_HEADING, [t for t in tables if not t.name.startswith(BOOKKEEPING)]),
+        Diagram(
+            "bookkeeping",
+            BOOKKEEPING_HEADING,
+            [t for t in tables if t.name.startswith(BOOKKEEPING)],
+        ),
+    ]
+
+
+def dot_source(diagram: Diagram, link: Callable[[str], str]) -> str:
+    """The DOT graph of a diagram's tables; `link` maps a table name to its page URL.
+
+    Only foreign keys between tables of the diagram are drawn: one to a table drawn elsewhere
+    would make Graphviz invent an empty node for it.
+    """
+    names = {table.name for table in diagram.tables}
     lines = [
-        "digraph schema {",
-        '  graph [rankdir=LR, nodesep=0.4, ranksep=1.0, fontname="Helvetica"];',
+        f"digraph {diagram.key} {{",
+        # Bottom to top: a referred table sits above the tables that reference it.
+        '  graph [rankdir=BT, nodesep=0.4, ranksep=0.6, fontname="Helvetica"];',
         '  node [shape=plain, fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=10, dir=both, arrowtail=crow, color="#555555"];',
+        *(f"  {_node(table, link(table.name))}" for table in diagram.tables),
+        *(f"  {line}" for line in layout(diagram.tables)),
+        *(
+            f"  {_edge(table, fk)}"
+            for table in diagram.tables
+            for fk in sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name))
+            if fk.referred_table.name in names
+        ),
+        "}",
     ]
-    lines += [f"  {_node(table, link(table.name))}" for table in bot]
-    # The import's own tables are not the bot's data: drawn apart, in a box that says so.
-    lines += [
-        "  subgraph cluster_bookkeeping {",
-        f'    label="{BOOKKEEPING_LABEL}"; fontsize=12; style=dashed; color="{MUTED_COLOUR}";',
-        *(f"    {_node(table, link(table.name))}" for table in bookkeeping),
-        "  }",
-    ]
-    lines += [
-        f"  {_edge(table, fk)}"
-        for table in tables
-        for fk in sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name))
-    ]
-    lines.append("}")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from er_diagram import columns_in_display_order, dot_source, render_svg
+from er_diagram import Diagram, columns_in_display_order, diagrams, dot_source, render_svg
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
@@ -252,8 +252,17 @@ def _migrations() -> list[str]:
     return lines
 
 
-def index_page(svg: str, models_by_table: dict[str, type[SQLModel]]) -> str:
-    """The index: every table with its role, the ER diagram, the migration head."""
+def _diagram_section(diagram: Diagram, svg: str) -> list[str]:
+    return [
+        f"### {diagram.heading}",
+        "",
+        f'<div class="er-diagram" id="er-{diagram.key}" markdown="0">\n{svg}\n</div>',
+        "",
+    ]
+
+
+def index_page(drawn: list[tuple[Diagram, str]], models_by_table: dict[str, type[SQLModel]]) -> str:
+    """The index: every table with its role, the ER diagrams, the migration head."""
     lines = [
         *FRONT_MATTER,
         "# Schema reference",
@@ -272,14 +281,14 @@ def index_page(svg: str, models_by_table: dict[str, type[SQLModel]]) -> str:
     lines += _wrapped("| Table | Role |\n|---|---|", rows)
     lines += [
         "",
-        "## Diagram",
+        "## Diagrams",
         "",
-        "Every table and every foreign key, labelled with its column: the crow's foot sits at "
-        "the referencing table, a circle marks a reference that may be NULL. Click a table "
-        "for its page.",
+        "Every table and every foreign key, labelled with its column: a referred table sits "
+        "above the tables that reference it, the crow's foot at the referencing table, a circle "
+        "marks a reference that may be NULL. Click a table for its page. The import's "
+        "bookkeeping is drawn on its own: it is not the bot's data.",
         "",
-        f'<div class="er-diagram" markdown="0">\n{svg}\n</div>',
-        "",
+        *(line for diagram, svg in drawn for line in _diagram_section(diagram, svg)),
         *_migrations(),
     ]
     return "\n".join(lines) + "\n"
@@ -307,7 +316,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         )
         urls[table.name] = get_relative_url(page.url, index.url)
         files.append(page)
-    svg = render_svg(dot_source(models.metadata, urls.__getitem__))
-    index.content_string = index_page(svg, models_by_table)
+    drawn = [
+        (diagram, render_svg(dot_source(diagram, urls.__getitem__)))
+        for diagram in diagrams(models.metadata)
+    ]
+    index.content_string = index_page(drawn, models_by_table)
     files.append(index)
     return files

@@ -41,6 +41,8 @@ OPENING = frozenset({"start_map", "start_array"})
 CLOSING = frozenset({"end_map", "end_array"})
 CHUNK = 1 << 20
 EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", "id", "chats"})
+# What Telegram Desktop names the JSON of every export, in the folder it writes the media to.
+EXPORT_FILE = "result.json"
 
 
 @dataclass(slots=True)
@@ -85,12 +87,13 @@ class TelegramSource:
         return {}
 
     def notes(self) -> list[str]:
-        """What the operator should know: exports before 2022 hold only local times."""
+        """What the operator should know: exports before 2022 hold only local times. Every
+        export is called result.json, so the note names this one by its path."""
         for entry in self._walk(build_after=0):
             if entry.message is not None and "date_unixtime" not in entry.message:
                 return [
-                    f"{self._name} has no date_unixtime (exported before 2022): its dates are "
-                    "local times and were read in the --timezone zone"
+                    f"{self.spec.path} has no date_unixtime (exported before 2022): its dates "
+                    "are local times and were read in the --timezone zone"
                 ]
             break
         return []

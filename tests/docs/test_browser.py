@@ -1,5 +1,5 @@
 """In headless Chromium, with every request that leaves localhost caught by a recording proxy,
-the schema page draws its diagram and asks no other host for anything."""
+the schema page draws its diagrams and asks no other host for anything."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import NoReturn
 
 import pytest
 
-from tests.docs.diagram import drawn, expected_edges, expected_nodes
+from tests.docs.diagram import diagrams, drawn, expected_edges, expected_nodes
 from tests.docs.dom import parse
 from tests.unavailable import without
 
@@ -147,8 +147,7 @@ def test_the_schema_page_draws_the_diagram_without_leaving_localhost(
     with offline_browser(browser, tmp_path) as (proxy, command):
         dom = parse(dump_dom(command, built_site, "reference/schema/"))
 
-    svg = dom.find("div", "er-diagram").find("svg")
-    nodes, edges = drawn(svg)
+    nodes, edges = drawn(diagrams(dom).values())
     assert nodes == expected_nodes()
     assert edges == expected_edges()
     assert proxy.requests == []

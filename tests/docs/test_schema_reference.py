@@ -1,4 +1,5 @@
-"""The schema reference shows every table and column the models define, and draws them all."""
+"""The schema reference shows every table and column the models define, and draws them all
+in diagrams a reader takes in at a glance."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from sqlmodel.main import default_registry
 
 from sqlmodel_store.migrations import head
 from sqlmodel_store.models import metadata
-from tests.docs.diagram import drawn, expected_edges, expected_nodes
+from tests.docs.diagram import (
+    aspect_ratio,
+    boxes,
+    diagrams,
+    drawn,
+    expected_edges,
+    expected_nodes,
+    largest_column,
+    largest_row,
+)
 from tests.docs.dom import Element, normalized, parse_file, table_rows
 
 TABLES = sorted(metadata.tables.values(), key=lambda table: table.name)
@@ -60,10 +70,32 @@ def test_the_index_links_every_table_and_names_the_migration_head(built_site: Pa
     assert f"head {head()}" in normalized(index.text)
 
 
-def test_the_diagram_draws_every_table_and_every_foreign_key(built_site: Path) -> None:
-    svg = schema_page(built_site).find("div", "er-diagram").find("svg")
-
-    nodes, edges = drawn(svg)
+def test_the_diagrams_draw_every_table_and_every_foreign_key_once(built_site: Path) -> None:
+    nodes, edges = drawn(diagrams(schema_page(built_site)).values())
 
     assert nodes == expected_nodes()
     assert edges == expected_edges()
+
+
+def test_the_imports_bookkeeping_is_drawn_apart_from_the_bots_tables(built_site: Path) -> None:
+    drawings = diagrams(schema_page(built_site))
+
+    bot, _ = drawn([drawings["er-bot"]])
+    bookkeeping, _ = drawn([drawings["er-bookkeeping"]])
+    assert sorted(bot) == [t.name for t in TABLES if not t.name.startswith("import_")]
+    assert sorted(bookkeeping) == [t.name for t in TABLES if t.name.startswith("import_")]
+
+
+@pytest.mark.parametrize("key", ["er-bot", "er-bookkeeping"])
+def test_a_diagram_is_neither_a_tall_column_nor_a_long_strip(built_site: Path, key: str) -> None:
+    svg = diagrams(schema_page(built_site))[key]
+
+    assert 1 / 3 <= aspect_ratio(svg) <= 3
+
+
+def test_the_bots_tables_are_laid_out_in_rows_and_columns(built_site: Path) -> None:
+    placed = boxes(diagrams(schema_page(built_site))["er-bot"])
+
+    # One column of tables has rows of one or two; one long row has columns of one or two.
+    assert largest_row(placed) >= 3
+    assert largest_column(placed) >= 3

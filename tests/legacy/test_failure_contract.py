@@ -492,7 +492,7 @@ def test_a_rerun_with_another_timezone_says_the_existing_messages_keep_their_tim
     code, out = run(capsys, str(source), "--database-url", url, "--timezone", "Asia/Tokyo")
     assert code == 0, out
     assert (
-        "Note: result.json was imported before: the messages that import stored keep the times "
+        f"Note: {source} was imported before: the messages that import stored keep the times "
         "it read; --timezone Asia/Tokyo applies only to messages imported now"
     ) in out
     assert query(url, "SELECT count(*) FROM messages") == [(1,)]
@@ -503,7 +503,65 @@ def test_an_export_with_unix_times_gets_no_timezone_note(
 ) -> None:
     source = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
     url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
-    for zone in ("UTC", "Asia/Tokyo"):
-        code, out = run(capsys, str(source), "--database-url", url, "--timezone", zone)
+    for zone in ([], ["--timezone", "UTC"], ["--timezone", "Asia/Tokyo"]):
+        code, out = run(capsys, str(source), "--database-url", url, *zone)
         assert code == 0, out
         assert "Note:" not in out
+
+
+def test_of_two_exports_imported_together_the_note_names_the_one_with_local_dates(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = _telegram_export(tmp_path / "old" / "result.json", unixtime=False)
+    new = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+
+    code, out = run(capsys, str(new), str(old), "--database-url", url, "--timezone", "Asia/Tokyo")
+
+    assert code == 0, out
+    notes = [line for line in out.splitlines() if line.startswith("Note:")]
+    assert notes == [
+        f"Note: {old} has no date_unixtime (exported before 2022): its dates are local times "
+        "and were read in the --timezone zone."
+    ]
+
+
+def test_a_folder_with_a_telegram_export_and_other_json_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    export = _telegram_export(tmp_path / "mixed" / "result.json", unixtime=True)
+    _write(export.parent / "users.json", b'[{"telegram_id": 1}]')
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+
+    code, out = run(capsys, str(export.parent), "--database-url", url)
+
+    assert code == 2
+    assert one_line_error(out) == (
+        f"error: {export.parent} holds a Telegram export (result.json) and other JSON files "
+        f"(users.json): import {export} and those files as separate sources"
+    )
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_verify_names_a_telegram_chat_by_its_bot_api_id_as_the_import_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = _telegram_export(tmp_path / "new" / "result.json", unixtime=True)
+    chat = json.loads(source.read_bytes())
+    chat |= {"type": "private_supergroup", "id": 4321}
+    chat["messages"].append({**chat["messages"][0], "id": 2, "text": "second"})
+    source.write_text(json.dumps(chat), encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    assert run(capsys, str(source), "--database-url", url)[0] == 0
+    assert query(url, "SELECT chat_id, message_id FROM messages ORDER BY message_id") == [
+        (-1000000004321, 1),
+        (-1000000004321, 2),
+    ]
+    change(url, "UPDATE messages SET text = 'edited' WHERE message_id = 1")
+    change(url, "DELETE FROM messages WHERE message_id = 2")
+
+    assert main(["verify", str(source), "--database-url", url]) == 1
+    out = capsys.readouterr().out
+    assert "result.json chat -1000000004321 message 1: differs in text" in out
+    assert "result.json chat -1000000004321 message 2: not in the store" in out
+    assert " chat 4321 " not in out

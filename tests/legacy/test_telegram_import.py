@@ -258,6 +258,24 @@ def test_hand_written_export_follows_every_rule(
     assert len(users) == 4
 
 
+@pytest.mark.parametrize("export_file", EXPORTS, ids=[path.stem[:40] for path in EXPORTS])
+def test_a_real_export_gets_the_timezone_note_only_when_it_has_local_dates(
+    capsys: pytest.CaptureFixture[str], export_file: Path, tmp_path: Path
+) -> None:
+    export = json.loads(export_file.read_text(encoding="utf-8"))
+    entries = [entry for chat in chats_of(export) for entry in chat["messages"]]
+    local_dates = [entry for entry in entries if "date_unixtime" not in entry]
+    for given, zone in enumerate(([], ["--timezone", "Asia/Tokyo"])):
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{given}.db'}"
+        summary = tmp_path / f"{given}.json"
+        argv = ["--database-url", url, "--rejects", str(tmp_path / "r.jsonl"), *zone]
+        code, out = run(capsys, str(export_file), *argv, "--report", str(summary))
+        assert code in (0, 1), out
+
+        noted = [note for note in report(summary)["notes"] if "date_unixtime" in note]
+        assert len(noted) == (1 if local_dates else 0), (zone, noted)
+
+
 def test_without_date_unixtime_the_local_date_is_read_in_the_given_zone_and_the_report_says_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -289,6 +307,35 @@ def test_without_date_unixtime_the_local_date_is_read_in_the_given_zone_and_the_
     (note,) = report(tmp_path / "report.json")["notes"]
     assert "has no date_unixtime" in note
     assert "--timezone" in note
+
+
+def test_the_folder_telegram_desktop_wrote_imports_as_its_result_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "ChatExport_2024-06-01"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "photos" / "photo_1.jpg").write_bytes(b"\xff\xd8\xff")
+    messages = [
+        _message(1, "user5", "one"),
+        _message(2, "user5", "two", photo="photos/photo_1.jpg"),
+    ]
+    _write(
+        folder / "result.json",
+        {"name": "g", "type": "private_group", "id": 77, "messages": messages},
+    )
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+
+    code, out = run(capsys, str(folder), "--database-url", url)
+
+    assert code == 0, out
+    assert {key: (text, kind) for key, (text, _, kind, _) in stored(url, -77).items()} == {
+        1: ("one", "text"),
+        2: ("two", "photo"),
+    }
+    # The same source as the file itself: naming the file next time adds nothing.
+    assert run(capsys, str(folder / "result.json"), "--database-url", url)[0] == 0
+    assert counts(url)["messages"] == 2
+    assert main(["verify", str(folder), "--database-url", url]) == 0
 
 
 def test_a_lone_surrogate_in_a_message_is_rejected_not_turned_into_a_question_mark(

@@ -174,6 +174,11 @@ class Loader:
             if (await self._conn.execute(query.limit(1))).first() is not None:
                 return True
         if target.has_id and legacy:
+            # Ids beyond the largest in use are free: one index probe, where a fresh import
+            # (legacy ids growing with the rowid) would otherwise look up every id.
+            largest = (await self._conn.execute(select(func.max(table.c.id)))).scalar()
+            if largest is None or min(legacy) > largest:
+                return False
             query = select(table.c.id).where(self._dialect.among(table.c.id, legacy))
             if (await self._conn.execute(query.limit(1))).first() is not None:
                 return True

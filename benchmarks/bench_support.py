@@ -84,7 +84,12 @@ def tree_pids(root: int) -> list[int]:
 
 
 def measure(
-    argv: list[str], log: Path, *, sample_every: float = 0.05, rescan_every: int = 20
+    argv: list[str],
+    log: Path,
+    *,
+    sample_every: float = 0.05,
+    rescan_every: int = 20,
+    cwd: Path = ROOT,
 ) -> tuple[int, float, float]:
     """Exit code, wall seconds and peak tree RSS (MiB) of a command; output goes to LOG.out/err.
 
@@ -93,7 +98,7 @@ def measure(
     """
     with log.with_suffix(".out").open("wb") as out, log.with_suffix(".err").open("wb") as err:
         start = perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT)
+        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd)
         peak, pids = 0, [process.pid]
         for sample in count():
             if process.poll() is not None:

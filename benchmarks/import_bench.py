@@ -16,6 +16,16 @@ importer runs worker processes), read from /proc every 50 ms (the tree itself ev
 an upper bound, as pages that processes share count once per process, and not counting the
 PostgreSQL server's own memory.
 After each run the rows in the target are counted, so a run that silently lost rows shows.
+
+Two more comparisons, legacy_import against an earlier version of itself instead of pgloader:
+
+    .venv/bin/python benchmarks/import_bench.py --peer ../older-checkout
+    .venv/bin/python benchmarks/import_bench.py --peer ../older-checkout --merge
+
+`--peer` runs the legacy_import of another checkout (with its own `.venv`, made by the README's
+command) as the peer. `--merge` times the merge path: each target first holds an earlier
+import of another generated bot DB (a tenth of N, the next seed), made untimed by this
+checkout, so every table is loaded into one that holds rows.
 """
 
 from __future__ import annotations
@@ -55,6 +65,9 @@ TARGET_TABLES = [
 ]  # fmt: skip
 
 
+PEER = "legacy_import (peer)"
+
+
 @dataclass(frozen=True)
 class Options:
     messages: int
@@ -63,6 +76,8 @@ class Options:
     keep_files: bool
     seed: int
     workers: int | None
+    peer: Path | None
+    merge: bool
     floor: bool
 
 
@@ -89,6 +104,16 @@ def parse_args() -> Options:
     parser.add_argument("--seed", type=int, default=1, help="seed for make_legacy_db")
     parser.add_argument(
         "--workers", type=int, help="legacy_import's --workers (default: the tool's own default)"
+    )
+    parser.add_argument(
+        "--peer",
+        type=Path,
+        help="a checkout (with its .venv) whose legacy_import is the peer, instead of pgloader",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="import into targets that already hold an earlier import (the merge path)",
     )
     parser.add_argument(
         "--floor",
@@ -143,12 +168,13 @@ async def target_rows(url: str) -> int:
         await connection.close()
 
 
-def command(tool: str, legacy: Path, url: str, report: Path, workers: int | None) -> list[str]:
-    if tool == "legacy_import":
+def command(tool: str, legacy: Path, url: str, report: Path, opts: Options) -> list[str]:
+    if tool in ("legacy_import", PEER):
+        python = sys.executable if tool == "legacy_import" else str(peer_python(opts))
         return [
-            *(sys.executable, "-m", "legacy_import", "run", str(legacy)),
+            *(python, "-m", "legacy_import", "run", str(legacy)),
             *("--database-url", url, "--no-progress", "--report", str(report)),
-            *(() if workers is None else ("--workers", str(workers))),
+            *(() if opts.workers is None else ("--workers", str(opts.workers))),
         ]
     return [
         *("pgloader", "--with", "prefetch rows = 10000", "--with", "batch rows = 5000"),
@@ -156,17 +182,37 @@ def command(tool: str, legacy: Path, url: str, report: Path, workers: int | None
     ]
 
 
+def peer_python(opts: Options) -> Path:
+    assert opts.peer is not None
+    return opts.peer.resolve() / ".venv" / "bin" / "python"
+
+
+def prefill(url: str, opts: Options, work: Path) -> None:
+    """The merge path's starting point: an earlier import of another bot DB, untimed."""
+    earlier = legacy_file(max(opts.messages // 10, 1000), opts.seed + 1)
+    argv = [sys.executable, "-m", "legacy_import", "run", str(earlier), "--database-url", url]
+    code, _, _ = measure([*argv, "--no-progress"], work / "prefill")
+    if code != 0:
+        raise SystemExit(f"the earlier import failed: {tail(work / 'prefill.err')}")
+
+
 def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
     """One import into a fresh database, counted and then dropped (unless --keep-files)."""
     name = f"bench_{'a' if tool == 'legacy_import' else 'b'}_{k}"
     url = database_url(opts.admin_url, name)
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    asyncio.run(admin_execute(opts.admin_url, drop, f'CREATE DATABASE "{name}"'))
+    if opts.merge:
+        prefill(url, opts, work)
     # CHECKPOINT: the previous run's dirty pages are written now, not during this one.
-    asyncio.run(admin_execute(opts.admin_url, drop, f'CREATE DATABASE "{name}"', "CHECKPOINT"))
+    asyncio.run(admin_execute(opts.admin_url, "CHECKPOINT"))
     try:
         report = work / f"{name}.report.json"
+        before = asyncio.run(target_rows(url))
         client_before, server_before = children_cpu_seconds(), server_cpu_seconds()
-        code, seconds, peak = measure(command(tool, legacy, url, report, opts.workers), work / name)
+        where = opts.peer.resolve() if tool == PEER and opts.peer is not None else None
+        argv = command(tool, legacy, url, report, opts)
+        code, seconds, peak = measure(argv, work / name, **({"cwd": where} if where else {}))
         client_cpu = children_cpu_seconds() - client_before
         server_after = server_cpu_seconds()
         server_cpu = (
@@ -175,7 +221,7 @@ def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
         if code != 0:
             print(f"{tool} round {k} failed: exit status {code}; stderr tail:")
             print(tail(work / f"{name}.err") or "(empty)")
-        rows = asyncio.run(target_rows(url))
+        rows = asyncio.run(target_rows(url)) - before
         print(
             f"{tool} round {k}: {seconds:.1f} s, exit {code}, {rows:,} rows in {name}", flush=True
         )
@@ -238,8 +284,9 @@ def print_medians(runs: list[Run], total: int) -> None:
             f"{tool}: median {medians[tool]:,.0f} rows/s, peak RSS {peak:,.0f} MiB, {len(ok)} runs"
         )
     if len(medians) == 2:
-        ratio = medians["legacy_import"] / medians["pgloader"]
-        print(f"legacy_import / pgloader, rows/s: {ratio:.2f}")
+        peer = next(tool for tool in medians if tool != "legacy_import")
+        ratio = medians["legacy_import"] / medians[peer]
+        print(f"legacy_import / {peer}, rows/s: {ratio:.2f}")
 
 
 def main() -> None:
@@ -250,7 +297,11 @@ def main() -> None:
     print(f"N = {opts.messages:,} messages; {size:,.1f} MiB; {total:,} rows in all tables:")
     print("  " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
     tools = ["legacy_import"]
-    if shutil.which("pgloader"):
+    if opts.peer is not None:
+        tools.append(PEER)
+    elif opts.merge:
+        print("--merge without --peer: pgloader cannot merge into the store, so it is skipped")
+    elif shutil.which("pgloader"):
         tools.append("pgloader")
     else:
         print("pgloader not found: skipped (install it with `apt-get install pgloader`)")

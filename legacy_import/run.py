@@ -252,12 +252,21 @@ async def _run_source(
     source_id = await register_source(conn, opened.key, layout.name, nested=config.dry_run)
     registered.append(source_id)
     by_name = {reading.name: reading for reading in readings}
-    loader = Loader(conn, source_id, readings=by_name, source=source, nested=config.dry_run)
+    deferred: list[str] = []
+    if bulk is not None:
+        filled = {r.rule.target: targets()[r.rule.target] for r in readings}
+        deferred = await bulk.defer(filled.values())
+    loader = Loader(
+        conn,
+        source_id,
+        readings=by_name,
+        source=source,
+        nested=config.dry_run,
+        rebuilt_later=frozenset(deferred),
+    )
     checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
     finished = await finished_parts(conn, source_id, nested=config.dry_run)
     _note_earlier_runs(opened, checkpoints, finished, bool(source_notes), config, result)
-    if bulk is not None:
-        await bulk.defer({r.rule.target: targets()[r.rule.target] for r in readings}.values())
     with Preparers(source, config.workers) as preparers:
         for reading in readings:
             await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)

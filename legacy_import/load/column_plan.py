@@ -35,10 +35,8 @@ class ColumnPlan:
     def is_plain(self) -> bool:
         """Whether nothing in the batch itself needs a row-by-row decision: legacy ids (kept
         as store ids) present, positive and distinct; natural keys complete and distinct;
-        no reference to the table itself (the row path orders such rows)."""
+        a reference to the batch's own rows is the loader's to resolve."""
         target = self.target
-        if target.name in target.references.values():
-            return False
         if target.has_id or target.mapped:
             legacy = self._legacy
             if not self._keep_ids or legacy is None or legacy.null_count:
@@ -63,6 +61,10 @@ class ColumnPlan:
 
     def legacy_ids(self) -> list[int]:
         return [] if self._legacy is None else self._legacy.to_pylist()
+
+    def own_ids(self) -> set[int]:
+        """The batch's legacy ids: the store ids its rows get."""
+        return set(self.legacy_ids())
 
     def distinct(self, name: str) -> list[Any]:
         """The distinct non-null values of a column."""

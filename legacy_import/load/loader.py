@@ -60,6 +60,7 @@ class Loader:
         readings: dict[str, Reading],
         source: Source,
         nested: bool = False,
+        rebuilt_later: frozenset[str] = frozenset(),
     ) -> None:
         self._conn = conn
         self._source_id = source_id
@@ -70,6 +71,10 @@ class Loader:
         self._writer = self._dialect.writer(conn)
         self._bookkeeping = Bookkeeping(conn, source_id)
         self._nested = nested
+        # Tables whose foreign keys bulk mode rebuilds after the load: the rebuild checks
+        # every reference of their rows, so a batch neither locks nor re-reads the rows its
+        # references resolved to (the cost of a batch of messages, nearly).
+        self._rebuilt_later = rebuilt_later
         # Legacy id → store id of rows this source imported, per keyspace, as found by earlier
         # batches: such a pair never changes (a row deleted since is caught by `vanished`),
         # so most batches of a large table skip the lookup.
@@ -142,13 +147,20 @@ class Loader:
             return None
         matches = {field.target: field.match for field in reading.rule.fields}
         for column, referenced in target.references.items():
-            values = plan.distinct(column)
-            if not values:
-                continue
-            resolved, gone, _ = await self._lookup(referenced, set(values), matches.get(column))
-            if gone or len(resolved) != len(values):
-                return None
-            plan.remap(column, resolved)
+            match = matches.get(column)
+            values = set(plan.distinct(column))
+            # As on the row path, a reference to a row of this very batch needs no lookup:
+            # every row keeps its legacy id, so it points at that id.
+            local = (
+                values & plan.own_ids() if referenced == target.name and match is None else set()
+            )
+            wanted = values - local
+            resolved: dict[Any, int] = {}
+            if wanted:
+                resolved, gone, _ = await self._lookup(target.name, referenced, wanted, match)
+                if gone or len(resolved) != len(wanted):
+                    return None
+            plan.remap(column, {**resolved, **{value: value for value in local}})
         inserted = await self._writer.write_columns(target, plan.to_write())
         if inserted is None:
             return None
@@ -234,7 +246,7 @@ class Loader:
             return
         local = plan.local_ids() if referenced == plan.target.name and match is None else {}
         wanted = values - set(local)
-        resolved, gone, missing = await self._lookup(referenced, wanted, match)
+        resolved, gone, missing = await self._lookup(plan.target.name, referenced, wanted, match)
 
         def reason(value: Any) -> str:
             if value in gone:
@@ -244,10 +256,12 @@ class Loader:
         plan.remap(column, {**resolved, **local}, reason, frozenset(local))
 
     async def _lookup(
-        self, referenced: str, wanted: set[Any], match: str | None
+        self, table: str, referenced: str, wanted: set[Any], match: str | None
     ) -> tuple[dict[Any, int], dict[Any, int], str]:
-        """Reference values → store ids (locked, as a foreign-key check locks them), those
-        whose row has vanished since it was imported, and the reason format for the rest."""
+        """Reference values of rows of `table` → store ids (locked, as a foreign-key check
+        locks them), those whose row has vanished since it was imported, and the reason
+        format for the rest. Neither lock nor vanished rows for a table rebuilt later."""
+        checked = table not in self._rebuilt_later
         # A `match` column, when given, is how the reference is read: no keyspace then.
         keyspace = self._keyspaces.get(referenced) if match is None else None
         known = self._imported[keyspace] if keyspace is not None else None
@@ -261,13 +275,15 @@ class Loader:
             wanted - remembered.keys(),
             match=match,
             keyspace=keyspace,
-            lock=True,
+            lock=checked,
         )
         if known is not None:
             known.update(resolved)
             resolved.update(remembered)
         # Ids found through the keyspace are not read from the table: check they still exist.
-        gone = await vanished(self._conn, referenced, resolved) if keyspace is not None else {}
+        gone = {}
+        if keyspace is not None and checked:
+            gone = await vanished(self._conn, referenced, resolved)
         return resolved, gone, missing
 
     async def _write(self, plan: Plan) -> int:

@@ -82,11 +82,13 @@ def _faulty(path: Path) -> Path:
     return path
 
 
-def _run(source: Path, url: str, rejected: Path, *, columnar: bool) -> RunResult:
+def _run(
+    source: Path, url: str, rejected: Path, *, columnar: bool, batch_rows: int = 500
+) -> RunResult:
     config = RunConfig(
         sources=(source,),
         settings=StoreSettings(database_url=url),
-        batch_rows=500,
+        batch_rows=batch_rows,
         rejects_path=rejected,
         columnar=columnar,
     )
@@ -125,3 +127,30 @@ def test_into_a_store_holding_data_both_paths_merge_alike(
     assert (tmp_path / "columns.jsonl").read_bytes() == (tmp_path / "rows.jsonl").read_bytes()
     assert by_columns.tables == by_rows.tables
     assert export_tables(columns_url, tmp_path / "a") == export_tables(rows_url, tmp_path / "b")
+
+
+def test_memories_pointing_at_memories_load_alike(
+    new_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    """References inside one table, with nothing wrong: to a later row of the same batch, to
+    the row itself, to a row of an earlier batch, and to one of a later batch."""
+    source = tmp_path / "memories.db"
+    generator.make_legacy_db(source, messages=2500)
+    db = sqlite3.connect(source)
+    try:
+        later = "(SELECT id FROM memories WHERE rowid = {})"
+        db.execute(f"UPDATE memories SET parent_id = {later.format(40)} WHERE rowid = 30")
+        db.execute("UPDATE memories SET parent_id = id WHERE rowid = 31")
+        db.execute(f"UPDATE memories SET parent_id = {later.format(2)} WHERE rowid = 90")
+        db.execute(f"UPDATE memories SET parent_id = {later.format(120)} WHERE rowid = 32")
+        db.commit()
+    finally:
+        db.close()
+    columns_url, rows_url = new_database("postgres"), new_database("postgres")
+    by_columns = _run(source, columns_url, tmp_path / "c.jsonl", columnar=True, batch_rows=50)
+    by_rows = _run(source, rows_url, tmp_path / "r.jsonl", columnar=False, batch_rows=50)
+    assert by_columns.tables == by_rows.tables
+    assert export_tables(columns_url, tmp_path / "a") == export_tables(rows_url, tmp_path / "b")
+    # The reference to a later batch points at nothing yet: that memory alone is rejected.
+    assert by_columns.tables["memories"].rejected == 1
+    assert by_columns.tables["memories"].inserted == 124

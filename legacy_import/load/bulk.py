@@ -7,7 +7,9 @@ primary key, check constraints, and the unique keys of tables the loader looks r
 (`Target.mapped`: users by Telegram id, say), so every lookup keeps its index.
 
 Every dropped definition is recorded in `import_deferred_constraints` in the transaction that
-drops it, and each is deleted in the transaction that rebuilds it. A run killed at any point,
+drops it, and each is deleted in the transaction that rebuilds it. While a table's foreign
+keys are dropped, its batches do not lock the rows their references resolve to (the loader's
+`rebuilt_later`): the rebuild checks every reference at once. A run killed at any point,
 the rebuild included, leaves the record behind; the next run rebuilds from it first thing.
 
 A unique key that was dropped cannot stop a later batch from repeating a natural key (an

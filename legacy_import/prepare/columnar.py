@@ -24,7 +24,7 @@ from legacy_import.mapping.rules import TableRule
 from legacy_import.mapping.targets import Target, targets
 from legacy_import.prepare.batches import Batch, Columns, Limits, mapper_for, row_getter
 from legacy_import.prepare.columnar_checks import LEGACY_ID, ColumnarChecks
-from legacy_import.sources.arrow_sqlite import POSITION, SIZE, ArrowSqliteTable
+from legacy_import.sources.arrow_sqlite import BATCH_ROWS, POSITION, SIZE, ArrowSqliteTable
 from legacy_import.sources.records import RowPage
 from legacy_import.sources.sqlite import SqliteSource, location
 
@@ -95,7 +95,8 @@ def prepare_columns(
     cutter = RangeCutter(limits)
     building: _Building | None = None
     try:
-        for read in table.batches(after=after):
+        # Reads no longer than a batch: a read of wide rows (memories) would cost tens of MB.
+        for read in table.batches(after=after, rows=min(BATCH_ROWS, limits.rows)):
             checked = checks.check(read)
             positions = read.column(POSITION).to_pylist()
             sizes = read.column(SIZE).to_pylist()

@@ -127,8 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--batch-size",
         type=_at_least(1),
-        default=5000,
-        help="records per batch (default 5000; batches also stop at 8 MB)",
+        help=(
+            "records per batch, each committed with its checkpoint (default 5000, and 10000 "
+            "for SQLite tables read as columns into PostgreSQL; batches also stop at 8 MB)"
+        ),
     )
     run.add_argument(
         "--max-rejects",

@@ -26,6 +26,13 @@ from legacy_import.sources.records import RawRecord, RowPage
 PAGE_RECORDS = 1000
 
 
+# Records per batch unless a run says otherwise. The mapper path holds each record as Python
+# objects (and pickles them between processes); the columnar path holds Arrow buffers, and
+# each of its batches costs a transaction's round trips, so its batches are larger.
+ROW_BATCH_ROWS = 5000
+COLUMN_BATCH_ROWS = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     rows: int

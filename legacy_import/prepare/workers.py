@@ -50,8 +50,9 @@ class Task:
     after: int
     limits: Limits
     zone: str
-    # Whether the target loads Arrow batches (PostgreSQL): then parts that fit go columnar.
-    columnar: bool = False
+    # The limits of Arrow batches when the target loads them (PostgreSQL): then parts that
+    # fit go columnar, cut by these limits.
+    columnar: Limits | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ def _tasks_of(source: Source, task: Task, worker: int, workers: int) -> Iterator
             task.rule,
             reading=task.reading,
             after=task.after,
-            limits=task.limits,
+            limits=task.columnar,
             zone=ZoneInfo(task.zone),
             worker=worker,
             workers=workers,
@@ -143,7 +144,7 @@ def _start(
 
 
 # Columnar batches the thread may have ready before the loader takes them.
-BATCHES_AHEAD = 2
+BATCHES_AHEAD = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from legacy_import.load.column_plan import ColumnPlan
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.plan import Plan
 from legacy_import.load.references import resolve_references, store_ids, vanished
+from legacy_import.load.writers import ColumnsClashedError
 from legacy_import.mapping.outcomes import Rejected
 from legacy_import.mapping.rules import Reading, reference_keyspaces
 from legacy_import.mapping.targets import targets
@@ -91,6 +92,13 @@ class Loader:
         """Write one prepared batch and advance its part's checkpoint, all or nothing. With an
         `allowance` of rejects, a batch holding more is written only up to and including the
         reject one past the allowance: the run stops there, at that very record."""
+        try:
+            return await self._load_allowed(batch, allowance)
+        except ColumnsClashedError:
+            # The COPY's transaction went with it: the batch again, on the row path.
+            return await self._load_allowed(with_rows(batch), allowance)
+
+    async def _load_allowed(self, batch: Batch, allowance: int | None) -> Outcome:
         try:
             return await self._load(batch, allowance)
         except _OverAllowanceError as over:

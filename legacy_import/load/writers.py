@@ -19,6 +19,11 @@ from legacy_import.mapping.targets import Target
 from sqlmodel_store.types import JSONDocument
 
 
+class ColumnsClashedError(Exception):
+    """A COPY of Arrow rows met a unique key already taken: the batch's transaction is lost
+    with it, and the loader loads the batch again on the row path."""
+
+
 class RowWriter(Protocol):
     async def write(
         self, target: Target, columns: list[str], rows: list[tuple[Any, ...]], *, want_ids: bool
@@ -27,8 +32,8 @@ class RowWriter(Protocol):
         ...
 
     async def write_columns(self, target: Target, rows: pa.RecordBatch) -> int | None:
-        """Insert Arrow rows that are all new, as they are; None when that cannot be done
-        (they clash with rows already there), having written nothing."""
+        """Insert Arrow rows that are all new, as they are; None when that is not done here
+        (having written nothing); `ColumnsClashedError` when they clash with rows there."""
         ...
 
     async def append(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -68,6 +73,7 @@ class PostgresWriter:
         self._staged: set[str] = set()
         self._clashed: set[str] = set()
         self._trusted: dict[str, bool] = {}
+        self._commits_async = False
 
     async def _stage(self, target: Target) -> str:
         name = f"legacy_import_stage_{target.name}"
@@ -117,8 +123,10 @@ class PostgresWriter:
         return result.rowcount, set()
 
     async def write_columns(self, target: Target, rows: pa.RecordBatch) -> int | None:
-        """Binary COPY straight from Arrow, as the direct COPY of `write` (the same savepoint,
-        the same trusted foreign keys); a table that has clashed once takes the row path."""
+        """Binary COPY straight from Arrow, with the trusted foreign keys of `write` but no
+        savepoint: the loader has ruled out every clash it can see, so one costs the batch's
+        transaction (`ColumnsClashedError`) rather than two round trips a batch. A table
+        that has clashed once takes the row path."""
         if target.name in self._clashed:
             return None
         jsonb = [
@@ -138,18 +146,19 @@ class PostgresWriter:
             )
 
         try:
-            async with self._conn.begin_nested():
-                await self._trusted_while(target.name, bool(target.references), copy)
-        except UniqueViolationError:
+            await self._trusted_while(target.name, bool(target.references), copy)
+        except UniqueViolationError as error:
             self._clashed.add(target.name)
-            return None
+            self._commits_async = False  # set in the transaction that is now lost
+            raise ColumnsClashedError(target.name) from error
         return copied[0]
 
     async def _trusted_while(
         self, table: str, references: bool, copy: Callable[[], Awaitable[None]]
     ) -> None:
-        """Run a COPY without the per-row foreign-key triggers where that is allowed: the
-        caller has checked (and locked) every reference of these rows."""
+        """Run a COPY without the per-row foreign-key triggers where that is allowed and the
+        table has any (bulk mode drops them): the caller has checked (and locked) every
+        reference of these rows."""
         trusted = references and await self._may_skip_triggers(table)
         if trusted:
             await self._conn.execute(text(_TRIGGERS_OFF))
@@ -176,8 +185,11 @@ class PostgresWriter:
 
     async def begin_batch(self) -> None:
         """Commit without waiting for the WAL flush: a crash can only lose whole batches
-        together with their checkpoints, and the next run loads those again."""
-        await self._conn.execute(text("SET LOCAL synchronous_commit = off"))
+        together with their checkpoints, and the next run loads those again. Set for the
+        session, once: the run's connections close with the run."""
+        if not self._commits_async:
+            await self._conn.execute(text("SET synchronous_commit = off"))
+            self._commits_async = True
 
     async def after_batch(self, target: Target) -> None:
         """Move the id sequence past the ids this batch inserted, so ORM inserts still work."""
@@ -200,6 +212,8 @@ _MAY_SKIP_TRIGGERS = text(
     " WHERE tgrelid = to_regclass(quote_ident(:table)) AND NOT tgisinternal)"
     " AND NOT EXISTS (SELECT 1 FROM pg_rewrite"
     " WHERE ev_class = to_regclass(quote_ident(:table)) AND rulename <> '_RETURN')"
+    " AND EXISTS (SELECT 1 FROM pg_constraint"
+    " WHERE conrelid = to_regclass(quote_ident(:table)) AND contype = 'f')"
 )
 
 

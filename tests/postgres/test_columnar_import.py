@@ -5,6 +5,7 @@ summary and the same stored rows, into an empty store and into one that holds da
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -154,3 +155,30 @@ def test_memories_pointing_at_memories_load_alike(
     # The reference to a later batch points at nothing yet: that memory alone is rejected.
     assert by_columns.tables["memories"].rejected == 1
     assert by_columns.tables["memories"].inserted == 124
+
+
+def test_a_batch_that_meets_a_unique_key_loads_again_on_the_row_path(
+    new_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    """Messages the store holds already under other ids: nothing the loader asks beforehand
+    shows it, the COPY meets the (chat, message) key, and the batch is loaded again, row by
+    row, as the row path loads it."""
+    first = tmp_path / "first.db"
+    generator.make_legacy_db(first, messages=300)
+    again = tmp_path / "again.db"
+    shutil.copy(first, again)
+    db = sqlite3.connect(again)
+    try:
+        db.execute("UPDATE messages SET id = id + 100000")
+        db.commit()
+    finally:
+        db.close()
+    columns_url, rows_url = new_database("postgres"), new_database("postgres")
+    for url in (columns_url, rows_url):
+        _run(first, url, tmp_path / "first.jsonl", columnar=False)
+    by_columns = _run(again, columns_url, tmp_path / "c.jsonl", columnar=True)
+    by_rows = _run(again, rows_url, tmp_path / "r.jsonl", columnar=False)
+    assert by_columns.tables == by_rows.tables
+    messages = by_columns.tables["messages"]
+    assert (messages.inserted, messages.existing) == (0, 300)
+    assert export_tables(columns_url, tmp_path / "a") == export_tables(rows_url, tmp_path / "b")

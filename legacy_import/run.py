@@ -188,7 +188,9 @@ async def _load_all(
             ) from error
         finally:
             progress.stop()
-            if bulk is not None and not lost:
+            if bulk is not None and lost:
+                await bulk.abandon()
+            elif bulk is not None:
                 _count_removed(await bulk.rebuild(), result)
             if source_ids and not lost:
                 result.rejects_total = await count_rejects(conn, source_ids)
@@ -269,8 +271,12 @@ async def _run_source(
     finished = await finished_parts(conn, source_id, nested=config.dry_run)
     _note_earlier_runs(opened, checkpoints, finished, bool(source_notes), config, result)
     with Preparers(source, config.workers) as preparers:
-        for reading in readings:
+        for index, reading in enumerate(readings):
             await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)
+            table = reading.rule.target
+            later = {r.rule.target for r in readings[index + 1 :]}
+            if bulk is not None and table in deferred and table not in later:
+                await bulk.rebuild_soon(table)
 
 
 def _note_earlier_runs(

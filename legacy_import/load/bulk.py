@@ -106,6 +106,10 @@ class BulkMode:
         self._conn = conn
         self._engine = engine
         self._owner = False
+        # The rebuilds started while the load goes on (`rebuild_soon`), and the connections
+        # that all rebuilds share.
+        self._soon: list[asyncio.Task[dict[str, int]]] = []
+        self._connections = asyncio.Semaphore(REBUILD_CONNECTIONS)
 
     async def _own(self) -> None:
         if self._owner:
@@ -164,20 +168,53 @@ class BulkMode:
             found.append(Deferred(target.name, name, "index", definition))
         return found
 
+    async def rebuild_soon(self, table: str) -> None:
+        """Start building the table's deferred constraints again, beside the rest of the
+        load: its rows are all in. Every foreign key of the store's tables references a
+        primary key, which bulk mode never drops, so they build as soon as the tables they
+        reference are loaded, which the load order has done. `rebuild` waits for them."""
+        async with self._conn.begin():
+            rows = await self._conn.execute(
+                select(IMPORT_DEFERRED).where(IMPORT_DEFERRED.c.table_name == table)
+            )
+            items = [Deferred(r.table_name, r.name, r.kind, r.definition) for r in rows]
+        if items:
+            self._soon.append(asyncio.create_task(self._build_all(items)))
+
     async def rebuild(self) -> dict[str, int]:
         """Build every deferred constraint again; table → later copies of a natural key that
         were removed so its unique key could build (counted as already present)."""
+        removed: dict[str, int] = {}
+        started, self._soon = self._soon, []
+        outcomes = await asyncio.gather(*started, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+            for table, count in outcome.items():
+                removed[table] = removed.get(table, 0) + count
         async with self._conn.begin():
             rows = await self._conn.execute(select(IMPORT_DEFERRED))
             items = [Deferred(r.table_name, r.name, r.kind, r.definition) for r in rows]
         if not items:
-            return {}
+            return removed
+        for table, count in (await self._build_all(items)).items():
+            removed[table] = removed.get(table, 0) + count
+        return removed
+
+    async def abandon(self) -> None:
+        """Stop the rebuilds started beside the load (the run lost its database): what they
+        did not finish stays recorded, for the next run."""
+        started, self._soon = self._soon, []
+        for task in started:
+            task.cancel()
+        await asyncio.gather(*started, return_exceptions=True)
+
+    async def _build_all(self, items: list[Deferred]) -> dict[str, int]:
         await self._own()
         removed: dict[str, int] = {}
-        connections = asyncio.Semaphore(REBUILD_CONNECTIONS)
 
         async def build(item: Deferred) -> None:
-            async with connections, self._engine.connect() as conn:
+            async with self._connections, self._engine.connect() as conn:
                 try:
                     count = await _build(conn, item)
                 except sa_exc.IntegrityError as error:

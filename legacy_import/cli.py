@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_at_least(1),
         help=(
             "records per batch, each committed with its checkpoint (default 5000, and 10000 "
-            "for SQLite tables read as columns into PostgreSQL; batches also stop at 8 MB)"
+            "for SQLite tables read as columns into PostgreSQL; batches also stop at 8 MB, "
+            "4 MB for those columns)"
         ),
     )
     run.add_argument(

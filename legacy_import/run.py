@@ -25,7 +25,13 @@ from legacy_import.load.writable import refuse_read_only
 from legacy_import.mapping.opened import Opened, detect_source, load_layout, open_layout
 from legacy_import.mapping.rules import Layout, Reading
 from legacy_import.mapping.targets import targets
-from legacy_import.prepare.batches import COLUMN_BATCH_ROWS, ROW_BATCH_ROWS, Limits
+from legacy_import.prepare.batches import (
+    COLUMN_BATCH_BYTES,
+    COLUMN_BATCH_ROWS,
+    ROW_BATCH_BYTES,
+    ROW_BATCH_ROWS,
+    Limits,
+)
 from legacy_import.prepare.workers import Preparers, Task
 from legacy_import.report.progress import Progress
 from legacy_import.report.rejects_file import count_rejects, write_rejects
@@ -41,7 +47,6 @@ class RunConfig:
     fmt: str = "auto"
     # Records per batch; None: each path's own (`ROW_BATCH_ROWS`, `COLUMN_BATCH_ROWS`).
     batch_rows: int | None = None
-    batch_bytes: int = 8_000_000
     max_rejects: int | None = None
     dry_run: bool = False
     rejects_path: Path = Path("rejects.jsonl")
@@ -330,8 +335,8 @@ async def _run_reading(
     counts = result.counts(rule.target)
     progress.start(f"{reading.name} → {rule.target}", rows=part.rows, size=part.size)
     rows = config.batch_rows
-    limits = Limits(rows or ROW_BATCH_ROWS, config.batch_bytes)
-    columns = Limits(rows or COLUMN_BATCH_ROWS, config.batch_bytes)
+    limits = Limits(rows or ROW_BATCH_ROWS, ROW_BATCH_BYTES)
+    columns = Limits(rows or COLUMN_BATCH_ROWS, COLUMN_BATCH_BYTES)
     columnar = columns if config.columnar and loader.loads_columns else None
     task = Task(part.name, reading.name, rule, after, limits, config.timezone, columnar)
     async for batch in preparers.batches(task):

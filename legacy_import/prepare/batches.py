@@ -31,6 +31,10 @@ PAGE_RECORDS = 1000
 # each of its batches costs a transaction's round trips, so its batches are larger.
 ROW_BATCH_ROWS = 5000
 COLUMN_BATCH_ROWS = 10_000
+# A batch also ends once its records' bytes reach this. A columnar batch is held whole in the
+# main process, as read, as checked and as encoded for COPY, so its bound is lower.
+ROW_BATCH_BYTES = 8_000_000
+COLUMN_BATCH_BYTES = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,11 +231,13 @@ def run_tool(tool: str, k: int, legacy: Path, opts: Options, work: Path) -> Run:
             asyncio.run(admin_execute(opts.admin_url, drop))
 
 
-def print_runs(runs: list[Run], total: int) -> None:
+def print_runs(runs: list[Run], total: int, merge: bool) -> None:
+    """`merge`: the target held rows before, so rows the file shares with them are not new."""
     rows = []
     for run in runs:
         lost = total - run.rows_in_target
-        in_target = f"{run.rows_in_target:,}" + (f" ({lost:,} missing)" if lost else "")
+        fewer = "already there" if merge else "missing"
+        in_target = f"{run.rows_in_target:,}" + (f" ({lost:,} {fewer})" if lost else "")
         rate = f"{total / run.seconds:,.0f}" if run.exit_code == 0 else "-"  # failed: no speed
         timing = f"{run.seconds:.1f}", rate, f"{run.peak_mib:,.0f}"
         server = "-" if run.server_cpu is None else f"{run.server_cpu:.1f}"
@@ -309,7 +311,7 @@ def main() -> None:
     try:
         rounds = range(1, opts.rounds + 1)
         runs = [run_tool(tool, k, legacy, opts, work) for k in rounds for tool in tools]
-        print_runs(runs, total)
+        print_runs(runs, total, opts.merge)
         print_medians(runs, total)
         if opts.floor:
             print_floor(legacy, runs, total)

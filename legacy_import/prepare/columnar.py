@@ -2,9 +2,10 @@
 split by the columnar checks; only the rows they flag are read again, by rowid, and go
 through the mapper and pydantic, so every reject keeps today's wording.
 
-A batch of this path is the batch the row path would make of the same records, cut at the
-same places (`RangeCutter` counts rows and bytes as `Cutter` does), with its provably valid
-rows as Arrow (`Batch.columns`) and only its flagged rows, mapped, as Python rows. The loader
+A batch of this path is the batch the row path would make of the same records with the same
+limits (`RangeCutter` counts rows and bytes as `Cutter` does; the run gives this path larger
+ones), with its provably valid rows as Arrow (`Batch.columns`) and only its flagged rows,
+mapped, as Python rows. The loader
 writes the Arrow rows with binary COPY, or, whenever it must decide something row by row,
 turns the batch into the row path's (`with_rows`) and loads it as today.
 """

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typing_extensions import TypeVar
 
 from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.deferred_begin import PLAIN_READ
 from sqlmodel_store.errors import NotFoundError
 from sqlmodel_store.repositories.unnest import BATCH_ROWS, as_columns, fits, unnest_insert
 from sqlmodel_store.repositories.writes import held, insert_returning, write
@@ -117,7 +118,9 @@ class Repository(Generic[TableT, CreateT, UpdateT, KeyT]):
     async def get(self, id: KeyT) -> TableT | None:
         """The row with this id, or None."""
         async with database_errors():
-            row: TableT | None = await self._session.get(self.table, id)
+            row: TableT | None = await self._session.get(
+                self.table, id, execution_options={PLAIN_READ: True}
+            )
         return row
 
     async def _get_or_raise(self, id: KeyT) -> TableT:
@@ -128,7 +131,12 @@ class Repository(Generic[TableT, CreateT, UpdateT, KeyT]):
 
     async def page(self, *, after_id: KeyT | None = None, limit: int = 100) -> list[TableT]:
         """Up to `limit` rows in id order, starting after `after_id` (keyset pagination)."""
-        statement = select(self.table).order_by(col(self.table.id)).limit(limit)
+        statement = (
+            select(self.table)
+            .order_by(col(self.table.id))
+            .limit(limit)
+            .execution_options(**{PLAIN_READ: True})
+        )
         if after_id is not None:
             statement = statement.where(col(self.table.id) > after_id)
         async with database_errors():

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Select, Integer, String, Table, bindparam, func, insert, select
+from sqlalchemy import JSON, Integer, Select, String, Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.types import TypeDecorator, TypeEngine
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 # The execution option of a statement that only reads, takes no lock and can run outside
 # the unit's transaction.
 PLAIN_READ = "sqlmodel_store_plain_read"
-# Set on a pooled connection while a plain read runs in autocommit, so it is always undone.
+# Set on a pooled connection while a plain read runs in autocommit: undone after it, and
+# else (it failed or was cancelled) before the connection's next statement or at checkin.
 _DEFERRED = "sqlmodel_store_deferred_begin"
 _READ_COMMITTED = (None, "read_committed")
 
@@ -42,7 +42,6 @@ def defer_begin(engine: AsyncEngine) -> None:
         pooled = conn.connection
         adapter: Any = pooled.dbapi_connection
         driver = pooled.driver_connection
-        # A plain read left in autocommit by a cancelled statement is undone first.
         _restore(pooled.info, adapter)
         if (
             context is not None
@@ -58,12 +57,6 @@ def defer_begin(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "after_cursor_execute", named=True)
     def _after(conn: Connection, **_: Any) -> None:
         _restore(conn.connection.info, conn.connection.dbapi_connection)
-
-    @event.listens_for(sync_engine, "handle_error")
-    def _on_error(context: ExceptionContext) -> None:
-        if context.connection is not None and not context.connection.invalidated:
-            pooled = context.connection.connection
-            _restore(pooled.info, pooled.dbapi_connection)
 
     @event.listens_for(sync_engine, "checkin")
     def _on_checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:

@@ -91,7 +91,7 @@ def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
     )
     if settings.database_pool_pre_ping:
         _check_on_checkout(engine)
-    if not settings.database_pgbouncer:
+    if not settings.database_pgbouncer and engine.dialect.driver == "asyncpg":
         defer_begin(engine)
     return engine
 

@@ -3,6 +3,7 @@ unit reads, writes and raises stays the same."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -113,16 +114,15 @@ async def test_increments_after_a_read_still_count_every_one(store: Store) -> No
         assert await uow.stats.total(author_id, "replies") == 3.0
 
 
-async def test_a_refused_plain_read_is_a_store_error_and_the_next_unit_writes(
-    store: Store,
+async def test_after_a_refused_plain_read_the_units_writes_are_still_transactional(
+    store: Store, admin: asyncpg.Connection
 ) -> None:
     author_id = await with_history(store, 1)
     async with store.unit_of_work() as uow:
         with pytest.raises(StoreError):
             await uow.users.get_by_telegram_id(2**70)  # no BIGINT holds it
-    async with store.unit_of_work() as uow:
-        await uow.messages.history(SUPERGROUP)
         await uow.messages.add(message(author_id, 2))
+        assert await backend_state(admin, await backend_pid(uow)) == "idle in transaction"
     async with store.unit_of_work() as uow:
         assert [m.message_id for m in await uow.messages.history(SUPERGROUP)] == [1]
 
@@ -138,6 +138,24 @@ async def test_a_plain_read_on_a_terminated_connection_is_database_unavailable(
             await uow.messages.history(SUPERGROUP)
     async with store.unit_of_work() as uow:
         assert len(await uow.messages.history(SUPERGROUP)) == 1
+
+
+async def test_a_cancelled_plain_read_leaves_later_writes_transactional(
+    store: Store, admin: asyncpg.Connection
+) -> None:
+    author_id = await with_history(store, 1)
+    async with admin.transaction():  # the read waits behind this lock until cancelled
+        await admin.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+        async with store.unit_of_work() as uow:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(uow.messages.history(SUPERGROUP), timeout=0.2)
+    for number in range(2, 2 + store.settings.database_pool_size):  # every pooled connection
+        async with store.unit_of_work() as uow:
+            await uow.messages.history(SUPERGROUP)
+            await uow.messages.add(message(author_id, number))
+            assert await backend_state(admin, await backend_pid(uow)) == "idle in transaction"
+    async with store.unit_of_work() as uow:
+        assert [m.message_id for m in await uow.messages.history(SUPERGROUP)] == [1]
 
 
 async def test_behind_pgbouncer_reads_run_in_the_transaction(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from sqlmodel_store.db_errors import is_connection_lost, translate
+from sqlmodel_store.deferred_begin import defer_begin
 from sqlmodel_store.pool import StorePool
 from sqlmodel_store.settings import StoreSettings
 
@@ -90,6 +91,8 @@ def _postgres_engine(settings: StoreSettings) -> AsyncEngine:
     )
     if settings.database_pool_pre_ping:
         _check_on_checkout(engine)
+    if not settings.database_pgbouncer and engine.dialect.driver == "asyncpg":
+        defer_begin(engine)
     return engine
 
 

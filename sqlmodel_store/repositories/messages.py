@@ -9,6 +9,7 @@ from sqlalchemy import Integer, bindparam, tuple_
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.deferred_begin import PLAIN_READ
 from sqlmodel_store.models import Message, MessageCreate, MessageUpdate
 from sqlmodel_store.repositories.base import Repository
 from sqlmodel_store.types import IdType, UTCDateTime
@@ -26,12 +27,13 @@ class HistoryPosition(Protocol):
 
 # Built once with bound parameters, so SQLAlchemy finds them compiled (the same SQL as
 # before: LIMIT was a parameter already). Positions are bound with the columns' own types:
-# BIGINT ids, and UTC text on SQLite.
+# BIGINT ids, and UTC text on SQLite. Plain reads: they need no transaction of their own.
 _NEWEST_FIRST = (
     select(Message)
     .where(Message.chat_id == bindparam("chat_id"))
     .order_by(col(Message.timestamp).desc(), col(Message.id).desc())
     .limit(bindparam("limit", type_=Integer))
+    .execution_options(**{PLAIN_READ: True})
 )
 _BEFORE = tuple_(
     bindparam("before_timestamp", type_=UTCDateTime()), bindparam("before_id", type_=IdType)
@@ -39,8 +41,10 @@ _BEFORE = tuple_(
 _NEWEST_FIRST_BEFORE = _NEWEST_FIRST.where(
     tuple_(col(Message.timestamp), col(Message.id)) < _BEFORE
 )
-_BY_CHAT_MESSAGE = select(Message).where(
-    Message.chat_id == bindparam("chat_id"), Message.message_id == bindparam("message_id")
+_BY_CHAT_MESSAGE = (
+    select(Message)
+    .where(Message.chat_id == bindparam("chat_id"), Message.message_id == bindparam("message_id"))
+    .execution_options(**{PLAIN_READ: True})
 )
 
 

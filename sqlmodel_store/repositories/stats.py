@@ -8,11 +8,12 @@ from sqlalchemy import BigInteger, String, bindparam, func
 from sqlmodel import col, select
 
 from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.deferred_begin import PLAIN_READ
 from sqlmodel_store.models import Stat, StatCreate, StatUpdate
 from sqlmodel_store.repositories.base import Repository
 
 # Built once with bound parameters: SQLAlchemy finds them compiled instead of building and
-# hashing a new statement per increment.
+# hashing a new statement per increment. The lock needs the transaction; the reads do not.
 _LOCK = select(
     func.pg_advisory_xact_lock(
         func.hashtextextended(
@@ -20,14 +21,17 @@ _LOCK = select(
         )
     )
 )
-_TOTAL = select(func.coalesce(func.sum(Stat.value), 0.0)).where(
-    Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type")
+_TOTAL = (
+    select(func.coalesce(func.sum(Stat.value), 0.0))
+    .where(Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type"))
+    .execution_options(**{PLAIN_READ: True})
 )
 _LATEST = (
     select(Stat)
     .where(Stat.user_id == bindparam("user_id"), Stat.stat_type == bindparam("stat_type"))
     .order_by(col(Stat.timestamp).desc(), col(Stat.id).desc())
     .limit(1)
+    .execution_options(**{PLAIN_READ: True})
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, select
 
 from sqlmodel_store.db_errors import database_errors
+from sqlmodel_store.deferred_begin import PLAIN_READ
 from sqlmodel_store.models import User, UserCreate, UserUpdate
 from sqlmodel_store.models.base import utcnow
 from sqlmodel_store.repositories.base import Repository
@@ -19,7 +20,11 @@ from sqlmodel_store.repositories.writes import held, write
 from sqlmodel_store.types import UTCDateTime
 
 USERS = User.__table__  # type: ignore[attr-defined]
-_BY_TELEGRAM_ID = select(User).where(User.telegram_id == bindparam("telegram_id"))
+_BY_TELEGRAM_ID = (
+    select(User)
+    .where(User.telegram_id == bindparam("telegram_id"))
+    .execution_options(**{PLAIN_READ: True})
+)
 
 
 @lru_cache(maxsize=64)

@@ -34,7 +34,7 @@ def _as_a_flush(session: Session, statement: Executable, params: Any) -> list[Ro
     # writes, and SQLite's half-written.
     transaction = session._autobegin_t()._begin()
     try:
-        rows = list(session.execute(statement, params))
+        rows = list(session.execute(statement, params).all())
         transaction.commit()
     except BaseException:
         transaction.rollback(_capture_exception=True)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlmodel import select, text
 
-from sqlmodel_store import DuplicateKeyError, ForeignKeyError, Store
-from sqlmodel_store.models import Message
+from sqlmodel_store import DuplicateKeyError, ForeignKeyError, Store, StoreError
+from sqlmodel_store.models import Message, MessageCreate
+from sqlmodel_store.repositories.unnest import BATCH_ROWS
 from tests.factories import BASE_TIME, message, user
 
 SUPERGROUP = -1001234567890
@@ -147,6 +148,37 @@ async def test_add_many_is_all_or_nothing_within_the_unit(store: Store) -> None:
             await uow.messages.add_many([message(user_id, 1), message(user_id, 1)])
     async with store.unit_of_work() as uow:
         assert await uow.messages.history(SUPERGROUP) == []
+
+
+async def test_add_many_keeps_input_order_across_statements(store: Store) -> None:
+    user_id = await author(store)
+    numbers = list(range(BATCH_ROWS + 3, 0, -1))  # more rows than one statement takes
+    async with store.unit_of_work() as uow:
+        ids = await uow.messages.add_many(
+            {"user_id": user_id, "chat_id": SUPERGROUP, "message_id": n, "timestamp": BASE_TIME}
+            for n in numbers
+        )
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = dict((await uow.session.exec(select(Message.id, Message.message_id))).all())
+    assert [stored[row_id] for row_id in ids] == numbers
+
+
+async def test_add_many_never_cuts_an_over_long_value(store: Store, backend: str) -> None:
+    user_id = await author(store)
+    # Built without validation, as trusted code may: the database is the last line.
+    too_long = MessageCreate.model_construct(
+        **message(user_id, 1).model_dump() | {"message_type": "x" * 60}
+    )
+    async with store.unit_of_work() as uow:
+        if backend == "postgres":
+            with pytest.raises(StoreError, match="too long"):
+                await uow.messages.add_many([too_long])
+            return
+        await uow.messages.add_many([too_long])  # SQLite does not enforce VARCHAR lengths
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert [m.message_type for m in await uow.messages.history(SUPERGROUP)] == ["x" * 60]
 
 
 async def test_text_with_emoji_rtl_and_huge_length_round_trips(store: Store) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sqlmodel_store import CommitToken, ReadOnlyError, Store
-from tests.factories import user
+from tests.factories import message, user
 
 
 async def test_a_read_only_unit_refuses_repository_writes(store: Store) -> None:
@@ -14,6 +14,17 @@ async def test_a_read_only_unit_refuses_repository_writes(store: Store) -> None:
             await ro.users.add(user())
     async with store.unit_of_work(read_only=True) as ro:
         assert await ro.users.page() == []
+
+
+async def test_a_read_only_unit_refuses_many_rows_at_once(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        author = await uow.users.add(user())
+        await uow.commit()
+    async with store.unit_of_work(read_only=True) as ro:
+        with pytest.raises(ReadOnlyError):
+            await ro.messages.add_many([message(author.id or 0, 1)])
+    async with store.unit_of_work(read_only=True) as ro:
+        assert await ro.messages.page() == []
 
 
 async def test_a_read_only_unit_reads_what_was_committed(store: Store) -> None:

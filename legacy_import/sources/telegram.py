@@ -32,29 +32,14 @@ from legacy_import.sources.base import Part, SourceSpec
 from legacy_import.sources.json_errors import describe_json_error
 from legacy_import.sources.json_parsers import parser_for
 from legacy_import.sources.records import RawRecord, cut_reason, estimated_size
+from legacy_import.sources.telegram_scan import CHAT_KEYS, CHAT_PREFIXES, Entry, Scan, is_message
 
-# Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
-CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
-CHAT_KEYS = frozenset({"id", "type", "name"})
-MESSAGES = "messages.item"
 OPENING = frozenset({"start_map", "start_array"})
 CLOSING = frozenset({"end_map", "end_array"})
 CHUNK = 1 << 20
 EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", "id", "chats"})
 # What Telegram Desktop names the JSON of every export, in the folder it writes the media to.
 EXPORT_FILE = "result.json"
-
-
-@dataclass(slots=True)
-class _Entry:
-    """One message found while walking the file; `message` is None when it was skipped.
-    An entry with a `problem` ends the walk: the file is not valid JSON after `rank - 1`."""
-
-    rank: int
-    chat: dict[str, Any]
-    message: dict[str, Any] | None
-    size: int
-    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -169,9 +154,27 @@ class TelegramSource:
             where = f"{self._name} author {found.raw_id}"
             yield RawRecord("authors", position, where, data, estimated_size(data))
 
-    def _walk(self, *, build_after: int) -> Iterator[_Entry]:
+    def _walk(self, *, build_after: int) -> Iterator[Entry]:
         """Every message of every chat; those ranked at or below `build_after` are skipped
-        without being built. A file that stops being valid JSON ends with a problem entry."""
+        without being built. A file that stops being valid JSON ends with a problem entry.
+
+        The scan (`telegram_scan`) finds them; where it cannot tell, ijson's events go on
+        after the last message it found, and a chat it found keeps being the same object."""
+        scanned: Entry | None = None
+        if not self.spec.encoding:
+            scan = Scan(self.spec.path, parser_for(self.spec.path), build_after=build_after)
+            for scanned in scan.entries():
+                yield scanned
+            if scan.finished:
+                return
+        last = 0 if scanned is None else scanned.rank
+        for entry in self._events(build_after=max(build_after, last), resume=scanned):
+            if entry.rank > last or entry.problem is not None:
+                yield entry
+
+    def _events(self, *, build_after: int, resume: Entry | None = None) -> Iterator[Entry]:
+        """`_walk` on ijson's events alone. From the message `resume` on, its chat is the
+        same object the scan gave it."""
         chat: dict[str, Any] = {}
         rank = depth = 0
         builder: Any = None
@@ -188,18 +191,19 @@ class TelegramSource:
                         elif event in CLOSING:
                             depth -= 1
                             if depth == 0:
+                                if resume is not None and rank == resume.rank:
+                                    chat = resume.chat
                                 offset = raw.tell()
                                 message = builder.value if builder is not None else None
-                                yield _Entry(rank, chat, message, offset - last_offset)
+                                yield Entry(rank, chat, message, offset - last_offset)
                                 last_offset, builder = offset, None
                         continue
                     owner, _, key = prefix.rpartition(".")
-                    if event == "start_map" and prefix.endswith(MESSAGES):
-                        if prefix.removesuffix(MESSAGES).removesuffix(".") in CHAT_PREFIXES:
-                            rank, depth = rank + 1, 1
-                            if rank > build_after:
-                                builder = ijson.ObjectBuilder()
-                                builder.event(event, value)
+                    if event == "start_map" and is_message(prefix):
+                        rank, depth = rank + 1, 1
+                        if rank > build_after:
+                            builder = ijson.ObjectBuilder()
+                            builder.event(event, value)
                     elif event == "start_map" and prefix in CHAT_PREFIXES:
                         chat = {}
                     elif key in CHAT_KEYS and owner in CHAT_PREFIXES and event not in OPENING:
@@ -208,7 +212,7 @@ class TelegramSource:
                 whole = rank - 1 if depth else rank
                 words = describe_json_error(self.spec.path, error, utf8=not self.spec.encoding)
                 problem = cut_reason(words, whole, "messages")
-                yield _Entry(whole + 1, chat, None, 0, problem)
+                yield Entry(whole + 1, chat, None, 0, problem)
 
     @contextmanager
     def _open(self) -> Iterator[tuple[IO[bytes], IO[bytes] | _AsUtf8]]:

@@ -12,7 +12,7 @@ same rows.
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from legacy_import.mapping.rules import FieldRule, TableRule
@@ -49,6 +49,10 @@ class QuickMessages:
 
     def __init__(self, zone: tzinfo) -> None:
         self._zone = zone
+        # A chat's Bot API id, by the chat object its messages share; an author's id, by
+        # its `from_id` text: a few thousand of each at most, met a million times.
+        self._chat: tuple[Any, Any] = (None, None)
+        self._authors: dict[str, int] = {}
 
     @staticmethod
     def reads(rule: TableRule) -> bool:
@@ -72,16 +76,36 @@ class QuickMessages:
         if not _id(message_id) or not (reply is None or _id(reply)):
             return None
         try:
-            author = telegram.message_author(data)
-            chat = telegram.chat_id(data["chat"])
-            if text is not None:
+            author = self._author(data)
+            chat = self._chat_id(data["chat"])
+            if text is not None and text.__class__ is not str:
                 text = telegram.plain_text(text)
             kind = telegram.message_type(data)
-            moment = telegram.message_time(data, self._zone)
-        except (ValueError, KeyError, TypeError, AttributeError):
+            unix = data.get("date_unixtime")
+            if unix.__class__ is str and unix.isdigit() and unix.isascii():
+                moment = datetime.fromtimestamp(int(unix), UTC)
+            else:
+                moment = telegram.message_time(data, self._zone)
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError):
             return None
-        if not _id(chat) or len(kind) > MESSAGE_TYPE_CHARS or not _storable(kind):
+        if chat is None or len(kind) > MESSAGE_TYPE_CHARS or not _storable(kind):
             return None
         if text is not None and not _storable(text):
             return None
         return (author, chat, message_id, reply, text, kind, None, moment)
+
+    def _author(self, data: dict[str, Any]) -> int:
+        given = data.get("from_id")
+        if given.__class__ is str:
+            known = self._authors.get(given)
+            if known is None:
+                known = self._authors[given] = telegram.author_id(given)
+            return known
+        return telegram.message_author(data)
+
+    def _chat_id(self, chat: Any) -> int | None:
+        """The chat's Bot API id; None when no row can hold it."""
+        if self._chat[0] is not chat:
+            found = telegram.chat_id(chat)
+            self._chat = (chat, found if _id(found) else None)
+        return self._chat[1]  # type: ignore[no-any-return]

@@ -87,17 +87,26 @@ class TelegramSource:
         if part == "authors":
             yield from self._authors(after)
             return
+        chat: dict[str, Any] | None = None
+        shown = ""
         for entry in self._walk(build_after=after):
             if entry.problem is not None:
                 where = f"{self._name} after message {entry.rank - 1} of the file"
                 yield RawRecord(part, entry.rank, where, {}, entry.size, entry.problem)
                 return
-            if entry.message is None:
-                continue
             message = entry.message
-            where = f"{self._name} chat {_shown_id(entry.chat)} message {message.get('id')}"
-            data = {**message, "chat": entry.chat}
-            yield RawRecord(part, entry.rank, where, data, entry.size)
+            if message is None:
+                continue
+            if entry.chat is not chat:  # the chat's id, worked out once per chat
+                chat = entry.chat
+                shown = f"{self._name} chat {_shown_id(chat)} message "
+            # A message read is this record's alone: the chat joins it in place (last, as
+            # in a copy), unless the message has a key of that name.
+            if "chat" in message:
+                message = {**message, "chat": chat}
+            else:
+                message["chat"] = chat
+            yield RawRecord(part, entry.rank, f"{shown}{message.get('id')}", message, entry.size)
 
     def close(self) -> None:
         """The file is opened per pass and closed when the pass ends."""

@@ -39,6 +39,7 @@ TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 # Bytes mapped to 1 for a digit, 0 for anything else: runs of 19 digits are found with `find`.
 DIGITS = bytes(int(48 <= byte <= 57) for byte in range(256))
 LONG_RUN = b"\x01" * 19
+AT_BYTE = re.compile(r"\(byte (\d+)\)")
 TRUNCATED = "Input data was truncated"
 RAW = msgspec.json.Decoder(msgspec.Raw)
 VALUE = msgspec.json.Decoder()
@@ -91,8 +92,9 @@ class _Window:
     """The file through a window of bytes: `data[pos:]` is what is not read yet, and `base`
     the file offset of `data[0]`."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], chunk: int) -> None:
         self._handle = handle
+        self._chunk = chunk
         self.data = b""
         self.view = memoryview(self.data)
         self.pos = self.base = 0
@@ -102,7 +104,7 @@ class _Window:
 
     def more(self) -> bool:
         """Read on; False at the end of the file."""
-        chunk = b"" if self.ended else self._handle.read(CHUNK)
+        chunk = b"" if self.ended else self._handle.read(self._chunk)
         if not chunk:
             self.ended = True
             return False
@@ -153,7 +155,11 @@ class _Window:
                 found = TRAILING.search(words)
                 if found is not None:
                     return self.pos + int(found.group(1)) - 1
-                if not words.startswith(TRUNCATED) or not self.more():
+                # Cut by the end of what is read: "truncated", or an error at its very end
+                # (a number cut after its minus sign or its dot).
+                at = AT_BYTE.search(words)
+                cut = at is not None and int(at.group(1)) >= len(self.data) - self.pos
+                if not (cut or words.startswith(TRUNCATED)) or not self.more():
                     raise _UnsureError from None
                 continue
             # The value reaches the end of what is read: a number may go on after it.
@@ -165,8 +171,9 @@ class Scan:
     """One pass over an export. `entries()` yields what ijson's walk would, in order, up to
     the end of the file (`finished`) or up to rank `rank`, after which the caller walks on."""
 
-    def __init__(self, path: Path, parser: Any, *, build_after: int) -> None:
+    def __init__(self, path: Path, parser: Any, *, build_after: int, chunk: int = CHUNK) -> None:
         self._path = path
+        self._chunk = chunk
         self._parser = parser
         self._build_after = build_after
         self.rank = 0
@@ -177,7 +184,7 @@ class Scan:
 
     def entries(self) -> Iterator[Entry]:
         with self._path.open("rb") as handle:
-            window = self._window = _Window(handle)
+            window = self._window = _Window(handle, self._chunk)
             try:
                 if window.peek() == -1:
                     return

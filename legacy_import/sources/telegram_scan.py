@@ -2,9 +2,10 @@
 message, size) as walking ijson's events, without a Python step per JSON event.
 
 Outside the messages the file is small (chat headers, the account's profile) and is read a
-value at a time here. Each value is found whole by msgspec: decoding a value that more JSON
-follows fails with "trailing characters (byte N)", which says where the value ends. A message
-is then decoded in one call.
+value at a time (`json_window`: msgspec says where each value ends). Messages are split a
+stretch at a time: cut at the bytes seen between two messages (`},\n{`), the stretch decodes
+as a list of raw values only if the cut falls between two whole items of the array, and each
+message is then decoded in one call. A stretch that does not decode is read a value at a time.
 
 Where msgspec and ijson could disagree, ijson decides, on that value alone: a run of 19 digits
 or more (ijson's C parser refuses integers beyond 64 bits, which msgspec reads), and any value
@@ -18,30 +19,27 @@ from __future__ import annotations
 
 import io
 import re
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import ijson
 import msgspec
+
+from legacy_import.sources.json_window import CHUNK, UnsureError, Window
 
 # Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
 CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
 CHAT_KEYS = frozenset({"id", "type", "name"})
 MESSAGES = "messages.item"
-CHUNK = 1 << 20
 OPEN_MAP, CLOSE_MAP, OPEN_ARRAY, CLOSE_ARRAY = b"{}[]"
 QUOTE, COLON, COMMA = b'":,'
-WHITESPACE = re.compile(rb"[ \t\n\r]*")
-TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
-# Bytes mapped to 1 for a digit, 0 for anything else: runs of 19 digits are found with `find`.
-DIGITS = bytes(int(48 <= byte <= 57) for byte in range(256))
-LONG_RUN = b"\x01" * 19
-AT_BYTE = re.compile(r"\(byte (\d+)\)")
-TRUNCATED = "Input data was truncated"
-RAW = msgspec.json.Decoder(msgspec.Raw)
+ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+BETWEEN = re.compile(rb"[ \t\n\r]*,[ \t\n\r]*")
+RUN_BYTES = 1 << 18
+RUN_PAUSE = 64
+RUN_TRIES = 4
 VALUE = msgspec.json.Decoder()
 
 
@@ -84,89 +82,6 @@ class Entry:
     problem: str | None = None
 
 
-class _UnsureError(Exception):
-    """The scan cannot tell what ijson would make of the file from here."""
-
-
-class _Window:
-    """The file through a window of bytes: `data[pos:]` is what is not read yet, and `base`
-    the file offset of `data[0]`."""
-
-    def __init__(self, handle: IO[bytes], chunk: int) -> None:
-        self._handle = handle
-        self._chunk = chunk
-        self.data = b""
-        self.view = memoryview(self.data)
-        self.pos = self.base = 0
-        self.ended = False
-        # File offsets where runs of 19 digits or more start, in what was read.
-        self._runs: list[int] = []
-
-    def more(self) -> bool:
-        """Read on; False at the end of the file."""
-        chunk = b"" if self.ended else self._handle.read(self._chunk)
-        if not chunk:
-            self.ended = True
-            return False
-        kept = len(self.data) - self.pos
-        self.base += self.pos
-        self.data = self.data[self.pos :] + chunk
-        self.view = memoryview(self.data)
-        self.pos = 0
-        self._find_runs(max(0, kept - len(LONG_RUN)))
-        return True
-
-    def _find_runs(self, start: int) -> None:
-        base = self.base
-        self._runs = [at for at in self._runs if at >= base]
-        digits = self.data[start:].translate(DIGITS)
-        at = digits.find(LONG_RUN)
-        while at >= 0:
-            if not self._runs or self._runs[-1] < base + start + at:
-                self._runs.append(base + start + at)
-            after = digits.find(b"\x00", at)
-            if after < 0:
-                return
-            at = digits.find(LONG_RUN, after)
-
-    def long_digits(self, start: int, end: int) -> bool:
-        """Whether `data[start:end]` holds a run of 19 digits."""
-        runs, offset = self._runs, self.base + start
-        found = bisect_left(runs, offset)
-        return found < len(runs) and runs[found] + len(LONG_RUN) <= self.base + end
-
-    def peek(self) -> int:
-        """The next byte that is not whitespace (-1 at the end of the file), not taken."""
-        while True:
-            found = WHITESPACE.match(self.data, self.pos)
-            self.pos = found.end() if found else self.pos
-            if self.pos < len(self.data):
-                return self.data[self.pos]
-            if not self.more():
-                return -1
-
-    def value_end(self) -> int:
-        """Where the JSON value that starts at `pos` ends (whitespace after it included)."""
-        while True:
-            try:
-                RAW.decode(self.view[self.pos :])
-            except msgspec.DecodeError as error:
-                words = str(error)
-                found = TRAILING.search(words)
-                if found is not None:
-                    return self.pos + int(found.group(1)) - 1
-                # Cut by the end of what is read: "truncated", or an error at its very end
-                # (a number cut after its minus sign or its dot).
-                at = AT_BYTE.search(words)
-                cut = at is not None and int(at.group(1)) >= len(self.data) - self.pos
-                if not (cut or words.startswith(TRUNCATED)) or not self.more():
-                    raise _UnsureError from None
-                continue
-            # The value reaches the end of what is read: a number may go on after it.
-            if not self.more():
-                return len(self.data)
-
-
 class Scan:
     """One pass over an export. `entries()` yields what ijson's walk would, in order, up to
     the end of the file (`finished`) or up to rank `rank`, after which the caller walks on."""
@@ -180,17 +95,21 @@ class Scan:
         self.finished = False
         self._chat: dict[str, Any] = {}
         self._ended_at = 0
-        self._window: _Window | None = None
+        self._window: Window | None = None
+        # What stands between two messages (`},\n{` or with indentation), once seen; and
+        # how many messages to read one by one after a stretch that did not split.
+        self._separator: bytes | None = None
+        self._pause = 0
 
     def entries(self) -> Iterator[Entry]:
         with self._path.open("rb") as handle:
-            window = self._window = _Window(handle, self._chunk)
+            window = self._window = Window(handle, self._chunk)
             try:
                 if window.peek() == -1:
                     return
                 yield from self._value("", top=True)
                 self.finished = window.peek() == -1
-            except _UnsureError:
+            except UnsureError:
                 return
 
     def _value(self, prefix: str, *, top: bool = False) -> Iterator[Entry]:
@@ -200,14 +119,14 @@ class Scan:
         owner, _, key = prefix.rpartition(".")
         chat_key = not top and owner in CHAT_PREFIXES and key in CHAT_KEYS
         if first == OPEN_MAP and is_message(prefix):
-            yield self._message()
+            yield self._message(self._decoded(), window.base + window.pos)
         elif first in (OPEN_MAP, OPEN_ARRAY) and not chat_key and (top or _matters(prefix)):
             if first == OPEN_MAP:
                 yield from self._map(prefix, top)
             else:
                 yield from self._array(prefix, top)
         elif first == -1 or first in (CLOSE_MAP, CLOSE_ARRAY, COMMA, COLON):
-            raise _UnsureError
+            raise UnsureError
         else:
             value = self._decoded()
             if chat_key:
@@ -227,10 +146,10 @@ class Scan:
             return
         while True:
             if window.peek() != QUOTE:
-                raise _UnsureError
+                raise UnsureError
             key = self._decoded()
             if window.peek() != COLON:
-                raise _UnsureError
+                raise UnsureError
             window.pos += 1
             yield from self._value(f"{prefix}.{key}" if not top else key)
             following = window.peek()
@@ -238,7 +157,7 @@ class Scan:
             if following == CLOSE_MAP:
                 return
             if following != COMMA:
-                raise _UnsureError
+                raise UnsureError
 
     def _array(self, prefix: str, top: bool) -> Iterator[Entry]:
         window = self._window
@@ -251,7 +170,7 @@ class Scan:
             return
         while True:
             if messages and window.peek() == OPEN_MAP:
-                yield self._message()
+                yield from self._messages()
             else:
                 yield from self._value(item)
             following = window.peek()
@@ -259,13 +178,59 @@ class Scan:
             if following == CLOSE_ARRAY:
                 return
             if following != COMMA:
-                raise _UnsureError
+                raise UnsureError
 
-    def _message(self) -> Entry:
+    def _messages(self) -> Iterator[Entry]:
+        """The messages from `pos` on: many in one call where the separator between two
+        messages is known, else one."""
         window = self._window
         assert window is not None
-        value = self._decoded()
-        end = window.base + window.pos
+        if self._separator and self._pause == 0:
+            run = self._run(window, self._separator)
+            if run:
+                yield from run
+                return
+            self._pause = RUN_PAUSE
+        self._pause = max(0, self._pause - 1)
+        start = window.pos
+        yield self._message(self._decoded(), window.base + window.pos)
+        if self._separator is None:
+            self._separator = _separator_after(window.data, start, window.pos)
+
+    def _run(self, window: Window, separator: bytes) -> list[Entry]:
+        """The messages of a stretch cut at a separator, split by one decode of the stretch
+        as a list (it decodes only if the cut is between two whole values of the array), or
+        nothing, having taken nothing. A cut past the array's end is tried again earlier."""
+        data, start = window.data, window.pos
+        limit = start + RUN_BYTES
+        for _ in range(RUN_TRIES):
+            cut = data.rfind(separator, start, limit)
+            if cut < 0:
+                return []
+            try:
+                items = ITEMS.decode(b"[" + data[start : cut + 1] + b"]")
+                break
+            except (msgspec.DecodeError, RecursionError):
+                limit = start + (cut - start) // 2 + len(separator)
+        else:
+            return []
+        run: list[Entry] = []
+        at = start
+        for item in items:
+            end = at + len(item)
+            try:
+                value = self._value_of(window.view[at:end], window.long_digits(at, end))
+            except UnsureError:  # the run ends before it: read one by one, it says why
+                window.pos = at
+                return run
+            if data[at] == OPEN_MAP:
+                run.append(self._message(value, window.base + end))
+            found = BETWEEN.match(data, end)
+            at = found.end() if found else end
+        window.pos = cut + 1
+        return run
+
+    def _message(self, value: Any, end: int) -> Entry:
         size, self._ended_at = end - self._ended_at, end
         self.rank += 1
         message = value if self.rank > self._build_after else None
@@ -280,6 +245,9 @@ class Scan:
         raw = window.view[window.pos : end]
         doubtful = window.long_digits(window.pos, end)
         window.pos = end
+        return self._value_of(raw, doubtful)
+
+    def _value_of(self, raw: memoryview, doubtful: bool) -> Any:
         if not doubtful:
             try:
                 return VALUE.decode(raw)
@@ -288,4 +256,14 @@ class Scan:
         try:
             return next(iter(self._parser.items(io.BytesIO(bytes(raw)), "", use_float=True)))
         except (ijson.JSONError, UnicodeDecodeError, StopIteration):
-            raise _UnsureError from None
+            raise UnsureError from None
+
+
+def _separator_after(data: bytes, start: int, end: int) -> bytes | None:
+    """The bytes from the closing brace of the message at `data[start:end]` (whitespace
+    after it included) to the opening brace of the next one, if one follows."""
+    close = data.rfind(b"}", start, end)
+    after = BETWEEN.match(data, end) if data[end : end + 1] != b"" else None
+    if close < 0 or after is None or data[after.end() : after.end() + 1] != b"{":
+        return None
+    return data[close : after.end() + 1]

@@ -50,7 +50,8 @@ MESSAGE = st.fixed_dictionaries(
 ITEM = st.one_of(MESSAGE, MESSAGE, MESSAGE, SCALAR, st.lists(MESSAGE, max_size=2))
 CHAT_VALUE = st.one_of(SCALAR, st.lists(SCALAR, max_size=2), st.dictionaries(TEXT, SCALAR))
 CHAT = st.fixed_dictionaries(
-    {"messages": st.lists(ITEM, max_size=6)},
+    # A map at `messages.item` is a message to ijson's walk too, in an array or not.
+    {"messages": st.one_of(st.lists(ITEM, max_size=6), st.fixed_dictionaries({"item": MESSAGE}))},
     optional={"name": CHAT_VALUE, "type": CHAT_VALUE, "id": CHAT_VALUE, "other": JSON},
 )
 

@@ -171,7 +171,8 @@ class TelegramSource:
         after the last message it found, and a chat it found keeps being the same object."""
         scanned: Entry | None = None
         if not self.spec.encoding:
-            scan = Scan(self.spec.path, parser_for(self.spec.path), build_after=build_after)
+            path = self.spec.path
+            scan = Scan(path, lambda: parser_for(path), build_after=build_after)
             for scanned in scan.entries():
                 yield scanned
             if scan.finished:

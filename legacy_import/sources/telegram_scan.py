@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +86,11 @@ class Scan:
     """One pass over an export. `entries()` yields what ijson's walk would, in order, up to
     the end of the file (`finished`) or up to rank `rank`, after which the caller walks on."""
 
-    def __init__(self, path: Path, parser: Any, *, build_after: int, chunk: int = CHUNK) -> None:
+    def __init__(
+        self, path: Path, parser: Callable[[], Any], *, build_after: int, chunk: int = CHUNK
+    ) -> None:
+        """`parser` gives the ijson backend that decides doubtful values; it is asked for
+        only when one comes (choosing it reads the whole file, see `json_parsers`)."""
         self._path = path
         self._chunk = chunk
         self._parser = parser
@@ -254,7 +258,8 @@ class Scan:
             except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                 pass
         try:
-            return next(iter(self._parser.items(io.BytesIO(bytes(raw)), "", use_float=True)))
+            items = self._parser().items(io.BytesIO(bytes(raw)), "", use_float=True)
+            return next(iter(items))
         except (ijson.JSONError, UnicodeDecodeError, StopIteration):
             raise UnsureError from None
 

@@ -30,7 +30,7 @@ def test_a_value_cut_by_the_window_is_read_whole(tmp_path: Path) -> None:
         written = json.dumps({**CHAT, "messages": MESSAGES}, ensure_ascii=False, indent=indent)
         path.write_text(written, encoding="utf-8")
         for chunk in range(1, len(written.encode()) + 1):
-            scan = Scan(path, ijson, build_after=0, chunk=chunk)
+            scan = Scan(path, lambda: ijson, build_after=0, chunk=chunk)
             found = [(entry.chat, entry.message) for entry in scan.entries()]
             assert scan.finished, chunk
             assert found == [(CHAT, message) for message in MESSAGES], chunk
@@ -62,7 +62,7 @@ def test_runs_of_messages_split_in_one_call_give_what_the_event_walk_gives(
     path = tmp_path / "result.json"
     chats = [{**CHAT, "id": 1 + k, "messages": messages} for k in range(3)]
     path.write_text(json.dumps({"chats": {"list": chats}}, indent=indent), encoding="utf-8")
-    scan = Scan(path, ijson, build_after=0)
+    scan = Scan(path, lambda: ijson, build_after=0)
     scanned = [(entry.rank, entry.chat, entry.message) for entry in scan.entries()]
     events = list(TelegramSource(SourceSpec("telegram", path, "utf-8")).read("messages", after=0))
     expected = [

@@ -126,12 +126,18 @@ class TelegramSource:
 
     def _authors(self, after: int) -> Iterator[RawRecord]:
         authors: dict[int, _Author] = {}
+        ids: dict[str, int] = {}  # from_id text → author id: a few thousand, met a million times
         for entry in self._walk(build_after=0):
             message = entry.message
             if message is None:  # nothing is skipped here: this is where a broken file ends
                 break
             try:
-                author = telegram.message_author(message)
+                given = message.get("from_id")
+                author = ids.get(given) if given.__class__ is str else None
+                if author is None:
+                    author = telegram.message_author(message)
+                    if given.__class__ is str:
+                        ids[given] = author
             except ValueError:
                 continue
             # A message whose time cannot be read is rejected on its own; it never gives its
@@ -139,17 +145,17 @@ class TelegramSource:
             readable = _readable_time(message)
             when = (_unix(message), str(message.get("date", "")), entry.rank)
             first, named = (not readable, *when), (readable, *when)
-            at: dict[str, Any] = {k: message[k] for k in ("date", "date_unixtime") if k in message}
             name = telegram.author_name(message)
             known = authors.get(author)
             if known is None:
                 raw_id = message.get("from_id", message.get("actor_id"))
+                at = _times(message)
                 authors[author] = _Author(entry.rank, raw_id, name, named, at, first, at)
                 continue
             if name is not None and named >= known.named:
-                known.name, known.named, known.named_at = name, named, at
+                known.name, known.named, known.named_at = name, named, _times(message)
             if first < known.first:
-                known.first, known.first_at = first, at
+                known.first, known.first_at = first, _times(message)
         ordered = sorted(authors.items(), key=lambda pair: pair[1].first_rank)
         for position, (author, found) in enumerate(ordered, start=1):
             if position <= after:
@@ -278,6 +284,10 @@ def _shown_id(chat: dict[str, Any]) -> Any:
         return telegram.chat_id(chat)
     except ValueError:
         return chat.get("id")
+
+
+def _times(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: message[key] for key in ("date", "date_unixtime") if key in message}
 
 
 def _readable_time(message: dict[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from legacy_import.mapping.mapper import RecordMapper
 from legacy_import.mapping.outcomes import Mapped, Rejected
 from legacy_import.mapping.rules import TableRule
 from legacy_import.mapping.targets import targets
+from legacy_import.mapping.telegram_messages import QuickMessages
 from legacy_import.sources.base import PagedSource, Source
 from legacy_import.sources.records import RawRecord, RowPage
 
@@ -85,6 +86,13 @@ class Batch:
         self.rows.append(row_of(outcome.values))
         self.positions.append(outcome.position)
         self.locations.append(outcome.location)
+
+    def add_row(self, row: tuple[Any, ...], position: int, location: str) -> None:
+        """A row mapped without the generic mapper (it has no legacy id)."""
+        self.legacy_ids.append(None)
+        self.rows.append(row)
+        self.positions.append(position)
+        self.locations.append(location)
 
     def through(self, position: int) -> Batch:
         """The batch up to and including the record at `position`: what a run stopped there
@@ -186,6 +194,7 @@ def prepare(
     mapper = mapper_for(source, part, reading, rule, zone)
     row_of = row_getter(targets()[rule.target].columns)
     cutter = Cutter(reading, rule.target, limits, worker, workers)
+    quick = QuickMessages(zone).row if QuickMessages.reads(rule) else None
     for page in _pages(source, part, after, mapper):
         if isinstance(page, RowPage):
             for row in page.rows:
@@ -193,7 +202,11 @@ def prepare(
                     batch.add(mapper.map_row(page, row), row_of)
         else:
             for raw in page:
-                if (batch := cutter.batch_for(raw.position, raw.size)) is not None:
+                if (batch := cutter.batch_for(raw.position, raw.size)) is None:
+                    continue
+                if quick is not None and (mapped := quick(raw)) is not None:
+                    batch.add_row(mapped, raw.position, raw.location)
+                else:
                     batch.add(mapper.map(raw), row_of)
         yield from cutter.take_ready()
     yield from cutter.finish()

@@ -32,29 +32,14 @@ from legacy_import.sources.base import Part, SourceSpec
 from legacy_import.sources.json_errors import describe_json_error
 from legacy_import.sources.json_parsers import parser_for
 from legacy_import.sources.records import RawRecord, cut_reason, estimated_size
+from legacy_import.sources.telegram_scan import CHAT_KEYS, CHAT_PREFIXES, Entry, Scan, is_message
 
-# Where a chat's own keys sit: a single-chat export's top level, or an item of a chat list.
-CHAT_PREFIXES = frozenset({"", "chats.list.item", "left_chats.list.item"})
-CHAT_KEYS = frozenset({"id", "type", "name"})
-MESSAGES = "messages.item"
 OPENING = frozenset({"start_map", "start_array"})
 CLOSING = frozenset({"end_map", "end_array"})
 CHUNK = 1 << 20
 EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", "id", "chats"})
 # What Telegram Desktop names the JSON of every export, in the folder it writes the media to.
 EXPORT_FILE = "result.json"
-
-
-@dataclass(slots=True)
-class _Entry:
-    """One message found while walking the file; `message` is None when it was skipped.
-    An entry with a `problem` ends the walk: the file is not valid JSON after `rank - 1`."""
-
-    rank: int
-    chat: dict[str, Any]
-    message: dict[str, Any] | None
-    size: int
-    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -102,17 +87,26 @@ class TelegramSource:
         if part == "authors":
             yield from self._authors(after)
             return
+        chat: dict[str, Any] | None = None
+        shown = ""
         for entry in self._walk(build_after=after):
             if entry.problem is not None:
                 where = f"{self._name} after message {entry.rank - 1} of the file"
                 yield RawRecord(part, entry.rank, where, {}, entry.size, entry.problem)
                 return
-            if entry.message is None:
-                continue
             message = entry.message
-            where = f"{self._name} chat {_shown_id(entry.chat)} message {message.get('id')}"
-            data = {**message, "chat": entry.chat}
-            yield RawRecord(part, entry.rank, where, data, entry.size)
+            if message is None:
+                continue
+            if entry.chat is not chat:  # the chat's id, worked out once per chat
+                chat = entry.chat
+                shown = f"{self._name} chat {_shown_id(chat)} message "
+            # A message read is this record's alone: the chat joins it in place (last, as
+            # in a copy), unless the message has a key of that name.
+            if "chat" in message:
+                message = {**message, "chat": chat}
+            else:
+                message["chat"] = chat
+            yield RawRecord(part, entry.rank, f"{shown}{message.get('id')}", message, entry.size)
 
     def close(self) -> None:
         """The file is opened per pass and closed when the pass ends."""
@@ -132,12 +126,18 @@ class TelegramSource:
 
     def _authors(self, after: int) -> Iterator[RawRecord]:
         authors: dict[int, _Author] = {}
+        ids: dict[str, int] = {}  # from_id text → author id: a few thousand, met a million times
         for entry in self._walk(build_after=0):
             message = entry.message
             if message is None:  # nothing is skipped here: this is where a broken file ends
                 break
             try:
-                author = telegram.message_author(message)
+                given = message.get("from_id")
+                author = ids.get(given) if given.__class__ is str else None
+                if author is None:
+                    author = telegram.message_author(message)
+                    if given.__class__ is str:
+                        ids[given] = author
             except ValueError:
                 continue
             # A message whose time cannot be read is rejected on its own; it never gives its
@@ -145,17 +145,17 @@ class TelegramSource:
             readable = _readable_time(message)
             when = (_unix(message), str(message.get("date", "")), entry.rank)
             first, named = (not readable, *when), (readable, *when)
-            at: dict[str, Any] = {k: message[k] for k in ("date", "date_unixtime") if k in message}
             name = telegram.author_name(message)
             known = authors.get(author)
             if known is None:
                 raw_id = message.get("from_id", message.get("actor_id"))
+                at = _times(message)
                 authors[author] = _Author(entry.rank, raw_id, name, named, at, first, at)
                 continue
             if name is not None and named >= known.named:
-                known.name, known.named, known.named_at = name, named, at
+                known.name, known.named, known.named_at = name, named, _times(message)
             if first < known.first:
-                known.first, known.first_at = first, at
+                known.first, known.first_at = first, _times(message)
         ordered = sorted(authors.items(), key=lambda pair: pair[1].first_rank)
         for position, (author, found) in enumerate(ordered, start=1):
             if position <= after:
@@ -169,9 +169,28 @@ class TelegramSource:
             where = f"{self._name} author {found.raw_id}"
             yield RawRecord("authors", position, where, data, estimated_size(data))
 
-    def _walk(self, *, build_after: int) -> Iterator[_Entry]:
+    def _walk(self, *, build_after: int) -> Iterator[Entry]:
         """Every message of every chat; those ranked at or below `build_after` are skipped
-        without being built. A file that stops being valid JSON ends with a problem entry."""
+        without being built. A file that stops being valid JSON ends with a problem entry.
+
+        The scan (`telegram_scan`) finds them; where it cannot tell, ijson's events go on
+        after the last message it found, and a chat it found keeps being the same object."""
+        scanned: Entry | None = None
+        if not self.spec.encoding:
+            path = self.spec.path
+            scan = Scan(path, lambda: parser_for(path), build_after=build_after)
+            for scanned in scan.entries():
+                yield scanned
+            if scan.finished:
+                return
+        last = 0 if scanned is None else scanned.rank
+        for entry in self._events(build_after=max(build_after, last), resume=scanned):
+            if entry.rank > last or entry.problem is not None:
+                yield entry
+
+    def _events(self, *, build_after: int, resume: Entry | None = None) -> Iterator[Entry]:
+        """`_walk` on ijson's events alone. From the message `resume` on, its chat is the
+        same object the scan gave it."""
         chat: dict[str, Any] = {}
         rank = depth = 0
         builder: Any = None
@@ -188,18 +207,19 @@ class TelegramSource:
                         elif event in CLOSING:
                             depth -= 1
                             if depth == 0:
+                                if resume is not None and rank == resume.rank:
+                                    chat = resume.chat
                                 offset = raw.tell()
                                 message = builder.value if builder is not None else None
-                                yield _Entry(rank, chat, message, offset - last_offset)
+                                yield Entry(rank, chat, message, offset - last_offset)
                                 last_offset, builder = offset, None
                         continue
                     owner, _, key = prefix.rpartition(".")
-                    if event == "start_map" and prefix.endswith(MESSAGES):
-                        if prefix.removesuffix(MESSAGES).removesuffix(".") in CHAT_PREFIXES:
-                            rank, depth = rank + 1, 1
-                            if rank > build_after:
-                                builder = ijson.ObjectBuilder()
-                                builder.event(event, value)
+                    if event == "start_map" and is_message(prefix):
+                        rank, depth = rank + 1, 1
+                        if rank > build_after:
+                            builder = ijson.ObjectBuilder()
+                            builder.event(event, value)
                     elif event == "start_map" and prefix in CHAT_PREFIXES:
                         chat = {}
                     elif key in CHAT_KEYS and owner in CHAT_PREFIXES and event not in OPENING:
@@ -208,7 +228,7 @@ class TelegramSource:
                 whole = rank - 1 if depth else rank
                 words = describe_json_error(self.spec.path, error, utf8=not self.spec.encoding)
                 problem = cut_reason(words, whole, "messages")
-                yield _Entry(whole + 1, chat, None, 0, problem)
+                yield Entry(whole + 1, chat, None, 0, problem)
 
     @contextmanager
     def _open(self) -> Iterator[tuple[IO[bytes], IO[bytes] | _AsUtf8]]:
@@ -264,6 +284,10 @@ def _shown_id(chat: dict[str, Any]) -> Any:
         return telegram.chat_id(chat)
     except ValueError:
         return chat.get("id")
+
+
+def _times(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: message[key] for key in ("date", "date_unixtime") if key in message}
 
 
 def _readable_time(message: dict[str, Any]) -> bool:

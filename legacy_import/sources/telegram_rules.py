@@ -146,9 +146,9 @@ def message_time(message: Mapping[str, Any], zone: tzinfo) -> datetime:
     unix = message.get("date_unixtime")
     if unix is not None:
         if isinstance(unix, str) and unix.isascii() and unix.isdigit():
-            return datetime.fromtimestamp(int(unix), UTC)
+            return _unix_time(unix, int(unix))
         if isinstance(unix, int) and not isinstance(unix, bool):
-            return datetime.fromtimestamp(unix, UTC)
+            return _unix_time(unix, unix)
         raise ValueError(f"date_unixtime {unix!r} is not a number of seconds")
     local = message.get("date")
     if not isinstance(local, str):
@@ -160,3 +160,11 @@ def message_time(message: Mapping[str, Any], zone: tzinfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+def _unix_time(given: object, seconds: int) -> datetime:
+    """A time beyond the years 1 to 9999 is no date a store can hold: a reject, not a crash."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"date_unixtime {given!r} is beyond the years 1 to 9999") from None

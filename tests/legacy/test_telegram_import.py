@@ -357,6 +357,27 @@ def test_a_lone_surrogate_in_a_message_is_rejected_not_turned_into_a_question_ma
     assert "lone surrogate" in line["reason"]
 
 
+def test_a_date_unixtime_beyond_any_date_is_rejected_and_the_rest_imported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    beyond = _message(2, "user1", "from the far future", date_unixtime="67768036191676800")
+    messages = [_message(1, "user1", "now"), beyond]
+    text = json.dumps({"name": "n", "type": "personal_chat", "id": 1, "messages": messages})
+    source = tmp_path / "result.json"
+    source.write_text(text, encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    code, out = run(
+        capsys, str(source), "--database-url", url, "--rejects", str(tmp_path / "r.jsonl")
+    )
+    assert code == 1, out
+    assert sorted(stored(url, 1)) == [1]
+    (line,) = rejects(tmp_path / "r.jsonl")
+    assert line["location"] == "result.json chat 1 message 2"
+    assert line["reason"] == (
+        "timestamp: date_unixtime '67768036191676800' is beyond the years 1 to 9999"
+    )
+
+
 def test_a_truncated_export_keeps_the_messages_before_the_cut(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

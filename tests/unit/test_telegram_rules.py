@@ -120,3 +120,11 @@ def test_date_unixtime_wins_and_a_local_date_is_read_in_the_given_zone() -> None
         telegram.message_time({}, UTC)
     with pytest.raises(ValueError, match="is not a number of seconds"):
         telegram.message_time({"date_unixtime": "soon"}, UTC)
+
+
+@pytest.mark.parametrize("unix", ["67768036191676800", 9223372036854775807, -(10**15)])
+def test_a_date_unixtime_beyond_any_calendar_date_is_refused_with_its_reason(
+    unix: object,
+) -> None:
+    with pytest.raises(ValueError, match=r"is beyond the years 1 to 9999"):
+        telegram.message_time({"date_unixtime": unix}, UTC)

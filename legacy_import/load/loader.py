@@ -5,13 +5,12 @@ legacy-id map and the checkpoint, so a killed import resumes exactly after its l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from legacy_import.load.bookkeeping import Bookkeeping, Progress, transaction
-from legacy_import.load.column_plan import ColumnPlan
 from legacy_import.load.dialect import dialect_of
 from legacy_import.load.plan import Plan
 from legacy_import.load.references import resolve_references, store_ids, vanished
@@ -20,8 +19,10 @@ from legacy_import.mapping.outcomes import Rejected
 from legacy_import.mapping.rules import Reading, reference_keyspaces
 from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import Batch
-from legacy_import.prepare.columnar import with_rows
 from legacy_import.sources.base import Source, records_at
+
+if TYPE_CHECKING:  # Arrow is imported only by runs that load columns
+    from legacy_import.load.column_plan import ColumnPlan
 
 # At most this many remembered legacy ids per keyspace (a few MB): beyond it, start afresh.
 IMPORTED_KEYS_KEPT = 200_000
@@ -96,13 +97,13 @@ class Loader:
             return await self._load_allowed(batch, allowance)
         except ColumnsClashedError:
             # The COPY's transaction went with it: the batch again, on the row path.
-            return await self._load_allowed(with_rows(batch), allowance)
+            return await self._load_allowed(_with_rows(batch), allowance)
 
     async def _load_allowed(self, batch: Batch, allowance: int | None) -> Outcome:
         try:
             return await self._load(batch, allowance)
         except _OverAllowanceError as over:
-            outcome = await self._load(with_rows(batch).through(over.reject.position), None)
+            outcome = await self._load(_with_rows(batch).through(over.reject.position), None)
             return Outcome(
                 outcome.read,
                 outcome.inserted,
@@ -120,7 +121,7 @@ class Loader:
                 written = await self._load_columns(batch, reading, allowance)
                 if written is not None:
                     return written
-                batch = with_rows(batch)
+                batch = _with_rows(batch)
             plan = Plan(batch, targets()[batch.target])
             await self._mark_known(plan, reading.keyspace)
             await self._assign_ids(plan, reading.rule.keep_ids)
@@ -149,6 +150,8 @@ class Loader:
         own; None, having written nothing, when one does (the caller takes the row path)."""
         if batch.rows or (allowance is not None and len(batch.rejects) > allowance):
             return None
+        from legacy_import.load.column_plan import ColumnPlan
+
         target = targets()[batch.target]
         plan = ColumnPlan(batch, target, keep_ids=reading.rule.keep_ids)
         if not plan.is_plain() or await self._any_known(plan, reading.keyspace):
@@ -321,6 +324,15 @@ class Loader:
             )
             for i, reason in problems.items()
         ]
+
+
+def _with_rows(batch: Batch) -> Batch:
+    """The batch as the row path takes it (`legacy_import.prepare.columnar.with_rows`)."""
+    if batch.columns is None:
+        return batch
+    from legacy_import.prepare.columnar import with_rows
+
+    return with_rows(batch)
 
 
 def _check_allowance(rejects: list[Rejected], allowance: int) -> None:

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pyarrow as pa
 from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from legacy_import.load.binary_copy import copy_batches
 from legacy_import.mapping.targets import Target
 from sqlmodel_store.types import JSONDocument
+
+if TYPE_CHECKING:  # Arrow is imported only by runs that write columns
+    import pyarrow as pa
 
 
 class ColumnsClashedError(Exception):
@@ -129,6 +130,10 @@ class PostgresWriter:
         that has clashed once takes the row path."""
         if target.name in self._clashed:
             return None
+        import pyarrow as pa
+
+        from legacy_import.load.binary_copy import copy_batches
+
         jsonb = [
             name
             for name in rows.schema.names

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from itertools import islice
 from operator import itemgetter
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from legacy_import.mapping.mapper import RecordMapper
 from legacy_import.mapping.outcomes import Mapped, Rejected
@@ -22,6 +20,9 @@ from legacy_import.mapping.targets import targets
 from legacy_import.mapping.telegram_messages import QuickMessages
 from legacy_import.sources.base import PagedSource, Source
 from legacy_import.sources.records import RawRecord, RowPage
+
+if TYPE_CHECKING:  # Arrow is imported only by runs that read columns
+    import pyarrow as pa
 
 # Raw records taken from a source at a time: few enough to hold, many enough to loop in C.
 PAGE_RECORDS = 1000

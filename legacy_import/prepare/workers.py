@@ -36,7 +36,6 @@ from legacy_import.errors import PreparationError
 from legacy_import.mapping.rules import TableRule
 from legacy_import.mapping.targets import targets
 from legacy_import.prepare.batches import Batch, Limits, prepare
-from legacy_import.prepare.columnar import fits, prepare_columns
 from legacy_import.sources.base import Source, SourceSpec
 from legacy_import.sources.detect import open_source
 from legacy_import.sources.sqlite import SqliteSource
@@ -74,9 +73,22 @@ def _die_with_parent() -> None:
         return
 
 
+def _columnar(source: Source, task: Task) -> bool:
+    """Whether the task's part is read as columns. Arrow is imported for SQLite sources only:
+    a JSON or Telegram import never loads it (some 48 MiB in each process)."""
+    if task.columnar is None or not isinstance(source, SqliteSource):
+        return False
+    from legacy_import.prepare.columnar import fits
+
+    return fits(task.rule, targets()[task.rule.target])
+
+
 def _tasks_of(source: Source, task: Task, worker: int, workers: int) -> Iterator[Batch]:
-    target = targets()[task.rule.target]
-    if task.columnar and isinstance(source, SqliteSource) and fits(task.rule, target):
+    if _columnar(source, task):
+        from legacy_import.prepare.columnar import prepare_columns
+
+        assert isinstance(source, SqliteSource)
+        assert task.columnar is not None
         return prepare_columns(
             source,
             task.part,
@@ -189,8 +201,8 @@ class Preparers:
 
     async def batches(self, task: Task) -> AsyncIterator[Batch]:
         source = self._source
-        target = targets()[task.rule.target]
-        if task.columnar and isinstance(source, SqliteSource) and fits(task.rule, target):
+        if _columnar(source, task):
+            assert isinstance(source, SqliteSource)
             async for batch in _in_thread(source, task):
                 yield batch
             return

@@ -275,9 +275,13 @@ async def _run_source(
     checkpoints = await read_checkpoints(conn, source_id, nested=config.dry_run)
     finished = await finished_parts(conn, source_id, nested=config.dry_run)
     _note_earlier_runs(opened, checkpoints, finished, bool(source_notes), config, result)
+    tasks = [_task(reading, checkpoints, config, loader) for reading in readings]
     with Preparers(source, config.workers) as preparers:
         for index, reading in enumerate(readings):
-            await _run_reading(reading, preparers, loader, checkpoints, config, progress, result)
+            upcoming = tasks[index + 1] if index + 1 < len(tasks) else None
+            await _run_reading(
+                reading, tasks[index], upcoming, preparers, loader, config, progress, result
+            )
             table = reading.rule.target
             later = {r.rule.target for r in readings[index + 1 :]}
             if bulk is not None and table in deferred and table not in later:
@@ -321,25 +325,31 @@ def _note_unread(opened: Opened, result: RunResult) -> None:
         )
 
 
+def _task(reading: Reading, checkpoints: dict[str, int], config: RunConfig, loader: Loader) -> Task:
+    """What preparing the reading takes: where it resumes, and how its batches are cut."""
+    rows = config.batch_rows
+    limits = Limits(rows or ROW_BATCH_ROWS, ROW_BATCH_BYTES)
+    columns = Limits(rows or COLUMN_BATCH_ROWS, COLUMN_BATCH_BYTES)
+    columnar = columns if config.columnar and loader.loads_columns else None
+    after = checkpoints.get(reading.name, 0)
+    part, rule = reading.part, reading.rule
+    return Task(part.name, reading.name, rule, after, limits, config.timezone, columnar)
+
+
 async def _run_reading(
     reading: Reading,
+    task: Task,
+    upcoming: Task | None,
     preparers: Preparers,
     loader: Loader,
-    checkpoints: dict[str, int],
     config: RunConfig,
     progress: Progress,
     result: RunResult,
 ) -> None:
     part, rule = reading.part, reading.rule
-    after = checkpoints.get(reading.name, 0)
     counts = result.counts(rule.target)
     progress.start(f"{reading.name} → {rule.target}", rows=part.rows, size=part.size)
-    rows = config.batch_rows
-    limits = Limits(rows or ROW_BATCH_ROWS, ROW_BATCH_BYTES)
-    columns = Limits(rows or COLUMN_BATCH_ROWS, COLUMN_BATCH_BYTES)
-    columnar = columns if config.columnar and loader.loads_columns else None
-    task = Task(part.name, reading.name, rule, after, limits, config.timezone, columnar)
-    async for batch in preparers.batches(task):
+    async for batch in preparers.batches(task, upcoming):
         allowance = None
         if config.max_rejects is not None:
             allowance = config.max_rejects - result.totals.rejected
@@ -356,4 +366,4 @@ async def _run_reading(
                 f"the run stopped at {outcome.stopped_at}, the reject past the limit; what was "
                 "committed stays, and running the same command again resumes after it"
             )
-    await loader.finish_part(reading.name, rule.target, after)
+    await loader.finish_part(reading.name, rule.target, task.after)

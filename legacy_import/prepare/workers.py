@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -174,6 +174,7 @@ class Preparers:
         self._processes: list[subprocess.Popen[bytes]] = []
         self._tasks: list[Connection] = []
         self._results: list[Connection] = []
+        self._early: dict[str, _ThreadedPart] = {}
 
     def __enter__(self) -> Preparers:
         return self
@@ -188,6 +189,8 @@ class Preparers:
             self._results.append(results)
 
     def __exit__(self, *exc: object) -> None:
+        for part in self._early.values():
+            part.stop()
         for tasks in self._tasks:
             with suppress(OSError):
                 tasks.send(None)
@@ -199,11 +202,21 @@ class Preparers:
                 process.kill()
                 process.wait()
 
-    async def batches(self, task: Task) -> AsyncIterator[Batch]:
+    def _read_early(self, task: Task | None) -> None:
+        if task is None or task.reading in self._early or not _columnar(self._source, task):
+            return
+        assert isinstance(self._source, SqliteSource)
+        self._early[task.reading] = _ThreadedPart(self._source, task)
+
+    async def batches(self, task: Task, upcoming: Task | None = None) -> AsyncIterator[Batch]:
+        """The task's batches; a columnar `upcoming` task starts reading as soon as this
+        one is read to its end."""
         source = self._source
         if _columnar(source, task):
             assert isinstance(source, SqliteSource)
-            async for batch in _in_thread(source, task):
+            part = self._early.pop(task.reading, None) or _ThreadedPart(source, task)
+            part.when_read(lambda: self._read_early(upcoming))
+            async for batch in part.batches():
                 yield batch
             return
         if self._count == 0:
@@ -242,42 +255,67 @@ class Preparers:
         return message
 
 
-async def _in_thread(source: SqliteSource, task: Task) -> AsyncIterator[Batch]:
-    """The task's batches, prepared in a thread on its own reader of the source, at most
-    `BATCHES_AHEAD` ahead of the caller; an error there is raised here."""
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Queue[Batch | _Failed | None] = asyncio.Queue()
-    room = threading.Semaphore(BATCHES_AHEAD)
-    stopped = threading.Event()
+class _ThreadedPart:
+    """A columnar part prepared in a thread on its own reader of the source, at most
+    `BATCHES_AHEAD` ahead of the caller; an error there is raised in the caller. It starts
+    reading when made, so the next part can be made as soon as this one is read to its end
+    (`when_read`), while the loader still writes this part's last batches."""
 
-    def hand_over(item: Batch | _Failed | None) -> None:
-        loop.call_soon_threadsafe(ready.put_nowait, item)
+    def __init__(self, source: SqliteSource, task: Task) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._ready: asyncio.Queue[Batch | _Failed | None] = asyncio.Queue()
+        self._room = threading.Semaphore(BATCHES_AHEAD)
+        self._stopped = threading.Event()
+        self._read = False
+        self._then: Callable[[], None] | None = None
+        self._thread = threading.Thread(
+            target=self._produce, args=(source, task), name="legacy_import-columnar", daemon=True
+        )
+        self._thread.start()
 
-    def produce() -> None:
+    def _hand_over(self, item: Batch | _Failed | None) -> None:
+        self._loop.call_soon_threadsafe(self._ready.put_nowait, item)
+
+    def _produce(self, source: SqliteSource, task: Task) -> None:
         try:
             reader = source.sibling()
             try:
                 for batch in _tasks_of(reader, task, 0, 1):
-                    while not room.acquire(timeout=0.1):
-                        if stopped.is_set():
+                    while not self._room.acquire(timeout=0.1):
+                        if self._stopped.is_set():
                             return
-                    if stopped.is_set():
+                    if self._stopped.is_set():
                         return
-                    hand_over(batch)
+                    self._hand_over(batch)
             finally:
                 reader.close()
-            hand_over(None)
+            self._hand_over(None)
+            self._loop.call_soon_threadsafe(self._was_read)
         except BaseException as error:  # the caller raises it, in its own thread
-            hand_over(_Failed(error))
+            self._hand_over(_Failed(error))
 
-    thread = threading.Thread(target=produce, name="legacy_import-columnar", daemon=True)
-    thread.start()
-    try:
-        while (item := await ready.get()) is not None:
-            if isinstance(item, _Failed):
-                raise item.error
-            room.release()
-            yield item
-    finally:
-        stopped.set()
-        thread.join()
+    def _was_read(self) -> None:
+        self._read = True
+        if self._then is not None:
+            self._then()
+
+    def when_read(self, then: Callable[[], None]) -> None:
+        """Call `then` (in the event loop) once the part is read to its end."""
+        if self._read:
+            then()
+        else:
+            self._then = then
+
+    async def batches(self) -> AsyncIterator[Batch]:
+        try:
+            while (item := await self._ready.get()) is not None:
+                if isinstance(item, _Failed):
+                    raise item.error
+                self._room.release()
+                yield item
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()

@@ -175,6 +175,7 @@ class Preparers:
         self._tasks: list[Connection] = []
         self._results: list[Connection] = []
         self._early: dict[str, _ThreadedPart] = {}
+        self._closed = False
 
     def __enter__(self) -> Preparers:
         return self
@@ -189,6 +190,7 @@ class Preparers:
             self._results.append(results)
 
     def __exit__(self, *exc: object) -> None:
+        self._closed = True  # a part read to its end after this starts nothing more
         for part in self._early.values():
             part.stop()
         for tasks in self._tasks:
@@ -203,7 +205,9 @@ class Preparers:
                 process.wait()
 
     def _read_early(self, task: Task | None) -> None:
-        if task is None or task.reading in self._early or not _columnar(self._source, task):
+        if self._closed or task is None or task.reading in self._early:
+            return
+        if not _columnar(self._source, task):
             return
         assert isinstance(self._source, SqliteSource)
         self._early[task.reading] = _ThreadedPart(self._source, task)

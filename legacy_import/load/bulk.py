@@ -21,6 +21,7 @@ higher ids: ids grow with the source's order) are deleted and counted as already
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -184,22 +185,18 @@ class BulkMode:
     async def rebuild(self) -> dict[str, int]:
         """Build every deferred constraint again; table → later copies of a natural key that
         were removed so its unique key could build (counted as already present)."""
-        removed: dict[str, int] = {}
+        removed: Counter[str] = Counter()
         started, self._soon = self._soon, []
-        outcomes = await asyncio.gather(*started, return_exceptions=True)
-        for outcome in outcomes:
+        for outcome in await asyncio.gather(*started, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 raise outcome
-            for table, count in outcome.items():
-                removed[table] = removed.get(table, 0) + count
+            removed.update(outcome)
         async with self._conn.begin():
             rows = await self._conn.execute(select(IMPORT_DEFERRED))
             items = [Deferred(r.table_name, r.name, r.kind, r.definition) for r in rows]
-        if not items:
-            return removed
-        for table, count in (await self._build_all(items)).items():
-            removed[table] = removed.get(table, 0) + count
-        return removed
+        if items:
+            removed.update(await self._build_all(items))
+        return dict(removed)
 
     async def abandon(self) -> None:
         """Stop the rebuilds started beside the load (the run lost its database): what they

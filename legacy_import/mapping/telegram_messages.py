@@ -17,7 +17,7 @@ from typing import Any
 
 from legacy_import.mapping.rules import FieldRule, TableRule
 from legacy_import.sources import telegram_rules as telegram
-from legacy_import.sources.records import RawRecord
+from legacy_import.sources.telegram_scan import key_decoder
 
 INT64 = 2**63 - 1
 MESSAGE_TYPE_CHARS = 50
@@ -32,6 +32,23 @@ TELEGRAM_FIELDS = (
     FieldRule("text", "column", "text", convert="telegram_text"),
     FieldRule("message_type", "record", convert="telegram_message_type"),
     FieldRule("timestamp", "record", convert="telegram_date"),
+)
+# Every key of a message that the fields above read (the author, the type and the time read
+# several), so a message whose row is made here is decoded no further.
+MESSAGE_KEYS = key_decoder(
+    (
+        "id",
+        "reply_to_message_id",
+        "text",
+        "from_id",
+        "actor_id",
+        "type",
+        "action",
+        "media_type",
+        *(key for key, _ in telegram.MEDIA_KEYS),
+        "date_unixtime",
+        "date",
+    )
 )
 
 
@@ -65,11 +82,9 @@ class QuickMessages:
             and not rule.skip_if_null
         )
 
-    def row(self, raw: RawRecord) -> tuple[Any, ...] | None:
-        """The record's row, or None: the generic mapper decides."""
-        data = raw.data
-        if raw.problem is not None or data.__class__ is not dict:
-            return None
+    def row(self, data: dict[str, Any], chat: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The row of a message of `chat` (at least its `MESSAGE_KEYS`), or None: the generic
+        mapper decides."""
         message_id = data.get("id")
         reply = data.get("reply_to_message_id")
         text: Any = data.get("text")
@@ -77,7 +92,7 @@ class QuickMessages:
             return None
         try:
             author = self._author(data)
-            chat = self._chat_id(data["chat"])
+            chat_id = self._chat_id(chat)
             if text is not None and text.__class__ is not str:
                 text = telegram.plain_text(text)
             kind = telegram.message_type(data)
@@ -88,11 +103,11 @@ class QuickMessages:
                 moment = telegram.message_time(data, self._zone)
         except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError):
             return None
-        if chat is None or len(kind) > MESSAGE_TYPE_CHARS or not _storable(kind):
+        if chat_id is None or len(kind) > MESSAGE_TYPE_CHARS or not _storable(kind):
             return None
         if text is not None and not _storable(text):
             return None
-        return (author, chat, message_id, reply, text, kind, None, moment)
+        return (author, chat_id, message_id, reply, text, kind, None, moment)
 
     def _author(self, data: dict[str, Any]) -> int:
         given = data.get("from_id")

@@ -17,9 +17,10 @@ from legacy_import.mapping.mapper import RecordMapper
 from legacy_import.mapping.outcomes import Mapped, Rejected
 from legacy_import.mapping.rules import TableRule
 from legacy_import.mapping.targets import targets
-from legacy_import.mapping.telegram_messages import QuickMessages
+from legacy_import.mapping.telegram_messages import MESSAGE_KEYS, QuickMessages
 from legacy_import.sources.base import PagedSource, Source
 from legacy_import.sources.records import RawRecord, RowPage
+from legacy_import.sources.telegram import TelegramSource
 
 if TYPE_CHECKING:  # Arrow is imported only by runs that read columns
     import pyarrow as pa
@@ -195,7 +196,9 @@ def prepare(
     mapper = mapper_for(source, part, reading, rule, zone)
     row_of = row_getter(targets()[rule.target].columns)
     cutter = Cutter(reading, rule.target, limits, worker, workers)
-    quick = QuickMessages(zone).row if QuickMessages.reads(rule) else None
+    if isinstance(source, TelegramSource) and part == "messages" and QuickMessages.reads(rule):
+        yield from _telegram_messages(source, after, mapper, cutter, QuickMessages(zone))
+        return
     for page in _pages(source, part, after, mapper):
         if isinstance(page, RowPage):
             for row in page.rows:
@@ -203,12 +206,29 @@ def prepare(
                     batch.add(mapper.map_row(page, row), row_of)
         else:
             for raw in page:
-                if (batch := cutter.batch_for(raw.position, raw.size)) is None:
-                    continue
-                if quick is not None and (mapped := quick(raw)) is not None:
-                    batch.add_row(mapped, raw.position, raw.location)
-                else:
+                if (batch := cutter.batch_for(raw.position, raw.size)) is not None:
                     batch.add(mapper.map(raw), row_of)
+        yield from cutter.take_ready()
+    yield from cutter.finish()
+
+
+def _telegram_messages(
+    source: TelegramSource, after: int, mapper: RecordMapper, cutter: Cutter, quick: QuickMessages
+) -> Iterator[Batch]:
+    """The batches of a Telegram export's messages under the built-in layout. A message is
+    decoded only if its batch is this worker's, and then only the keys its row is made of;
+    one the quick mapping leaves is decoded whole, for the generic mapper."""
+    row_of = row_getter(targets()["messages"].columns)
+    entries = source.entries(after=after)
+    while page := list(islice(entries, PAGE_RECORDS)):
+        for entry in page:
+            if (batch := cutter.batch_for(entry.rank, entry.size)) is None:
+                continue
+            data = entry.fields(MESSAGE_KEYS) if entry.problem is None else None
+            if data is not None and (row := quick.row(data, entry.chat)) is not None:
+                batch.add_row(row, entry.rank, f"{source.location(entry.chat)}{row[2]}")
+            else:
+                batch.add(mapper.map(source.record(entry)), row_of)
         yield from cutter.take_ready()
     yield from cutter.finish()
 

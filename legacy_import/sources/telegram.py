@@ -31,8 +31,17 @@ from legacy_import.sources import telegram_rules as telegram
 from legacy_import.sources.base import Part, SourceSpec
 from legacy_import.sources.json_errors import describe_json_error
 from legacy_import.sources.json_parsers import parser_for
+from legacy_import.sources.json_window import UnsureError
 from legacy_import.sources.records import RawRecord, cut_reason, estimated_size
-from legacy_import.sources.telegram_scan import CHAT_KEYS, CHAT_PREFIXES, Entry, Scan, is_message
+from legacy_import.sources.telegram_scan import (
+    CHAT_KEYS,
+    CHAT_PREFIXES,
+    Entry,
+    Scan,
+    Values,
+    is_message,
+    key_decoder,
+)
 
 OPENING = frozenset({"start_map", "start_array"})
 CLOSING = frozenset({"end_map", "end_array"})
@@ -40,6 +49,14 @@ CHUNK = 1 << 20
 EXPORT_FIRST_KEYS = frozenset({"about", "personal_information", "name", "type", "id", "chats"})
 # What Telegram Desktop names the JSON of every export, in the folder it writes the media to.
 EXPORT_FILE = "result.json"
+# The keys the authors' pass reads of each message, and those `message_type` reads.
+AUTHOR_KEYS = key_decoder(("from_id", "actor_id", "from", "actor", "date", "date_unixtime"))
+TYPE_KEYS = key_decoder(("type", "action", "media_type", *(key for key, _ in telegram.MEDIA_KEYS)))
+# 9999-12-31T23:59:59Z, the last second `datetime` holds.
+LAST_SECOND = 253402300799
+# Said of a message whose bytes the scan split but no parser reads alike (the scan's checks
+# rule this out; should one slip through, the message is rejected, not lost).
+UNREADABLE = "the message is JSON that msgspec and ijson could read differently"
 
 
 @dataclass(slots=True)
@@ -57,6 +74,12 @@ class TelegramSource:
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
         self._name = spec.path.name
+        path = spec.path
+        self._values = Values(lambda: parser_for(path))
+        self._shown: tuple[Any, str] = (None, "")
+        # Where the first whole scan found numbers that ijson should decide: the authors'
+        # pass finds them, and the messages' pass reads the file without searching again.
+        self._doubts: list[int] | None = None
 
     def parts(self) -> list[Part]:
         self._check_encoding()
@@ -75,7 +98,8 @@ class TelegramSource:
         """What the operator should know: exports before 2022 hold only local times. Every
         export is called result.json, so the note names this one by its path."""
         for entry in self._walk(build_after=0):
-            if entry.message is not None and "date_unixtime" not in entry.message:
+            message = entry.fields(AUTHOR_KEYS) or _decoded(entry)
+            if message is not None and "date_unixtime" not in message:
                 return [
                     f"{self.spec.path} has no date_unixtime (exported before 2022): its dates "
                     "are local times and were read in the --timezone zone"
@@ -87,26 +111,43 @@ class TelegramSource:
         if part == "authors":
             yield from self._authors(after)
             return
-        chat: dict[str, Any] | None = None
-        shown = ""
-        for entry in self._walk(build_after=after):
+        for entry in self.entries(after=after):
+            yield self.record(entry)
             if entry.problem is not None:
-                where = f"{self._name} after message {entry.rank - 1} of the file"
-                yield RawRecord(part, entry.rank, where, {}, entry.size, entry.problem)
                 return
-            message = entry.message
-            if message is None:
-                continue
-            if entry.chat is not chat:  # the chat's id, worked out once per chat
-                chat = entry.chat
-                shown = f"{self._name} chat {_shown_id(chat)} message "
-            # A message read is this record's alone: the chat joins it in place (last, as
-            # in a copy), unless the message has a key of that name.
-            if "chat" in message:
-                message = {**message, "chat": chat}
-            else:
-                message["chat"] = chat
-            yield RawRecord(part, entry.rank, f"{shown}{message.get('id')}", message, entry.size)
+
+    def entries(self, *, after: int) -> Iterator[Entry]:
+        """The entries of the messages past `after`, their bytes perhaps not decoded yet:
+        a caller that keeps only some, or reads only some keys, decodes only those
+        (`Entry.fields`); `record` makes one the record `read` gives."""
+        for entry in self._walk(build_after=after):
+            if entry.problem is not None or entry.message is not None or entry.raw is not None:
+                yield entry
+
+    def record(self, entry: Entry) -> RawRecord:
+        """The entry as the record of `messages` that `read` gives."""
+        if entry.problem is not None:
+            where = f"{self._name} after message {entry.rank - 1} of the file"
+            return RawRecord("messages", entry.rank, where, {}, entry.size, entry.problem)
+        try:
+            message = entry.decoded()
+        except UnsureError:
+            where = f"{self.location(entry.chat)}{entry.rank} of the file"
+            return RawRecord("messages", entry.rank, where, {}, entry.size, UNREADABLE)
+        # A message read is this record's alone: the chat joins it in place (last, as in a
+        # copy), unless the message has a key of that name.
+        if "chat" in message:
+            message = {**message, "chat": entry.chat}
+        else:
+            message["chat"] = entry.chat
+        where = f"{self.location(entry.chat)}{message.get('id')}"
+        return RawRecord("messages", entry.rank, where, message, entry.size)
+
+    def location(self, chat: dict[str, Any]) -> str:
+        """Where a message of this chat is, up to its id: worked out once per chat."""
+        if self._shown[0] is not chat:
+            self._shown = (chat, f"{self._name} chat {_shown_id(chat)} message ")
+        return self._shown[1]
 
     def close(self) -> None:
         """The file is opened per pass and closed when the pass ends."""
@@ -115,12 +156,13 @@ class TelegramSource:
         """Each chat with its Bot API id and its count of entries per message type."""
         found: list[dict[str, Any]] = []
         for entry in self._walk(build_after=0):
-            if entry.message is None:
+            message = entry.fields(TYPE_KEYS) or _decoded(entry)
+            if message is None:
                 continue
             if not found or found[-1]["chat"] is not entry.chat:
                 found.append({"chat": entry.chat, "types": {}})
             types = found[-1]["types"]
-            kind = telegram.message_type(entry.message)
+            kind = telegram.message_type(message)
             types[kind] = types.get(kind, 0) + 1
         return found
 
@@ -128,22 +170,22 @@ class TelegramSource:
         authors: dict[int, _Author] = {}
         ids: dict[str, int] = {}  # from_id text → author id: a few thousand, met a million times
         for entry in self._walk(build_after=0):
-            message = entry.message
+            message = entry.fields(AUTHOR_KEYS) or _decoded(entry)
             if message is None:  # nothing is skipped here: this is where a broken file ends
                 break
-            try:
-                given = message.get("from_id")
-                author = ids.get(given) if given.__class__ is str else None
-                if author is None:
+            given = message.get("from_id")
+            author = ids.get(given) if given.__class__ is str else None
+            if author is None:
+                try:
                     author = telegram.message_author(message)
-                    if given.__class__ is str:
-                        ids[given] = author
-            except ValueError:
-                continue
+                except ValueError:
+                    continue
+                if given.__class__ is str:
+                    ids[given] = author
             # A message whose time cannot be read is rejected on its own; it never gives its
             # author a first-seen or named-at time while a readable message can.
-            readable = _readable_time(message)
-            when = (_unix(message), str(message.get("date", "")), entry.rank)
+            unix, readable = _unix_and_readable(message)
+            when = (unix, str(message.get("date", "")), entry.rank)
             first, named = (not readable, *when), (readable, *when)
             name = telegram.author_name(message)
             known = authors.get(author)
@@ -178,10 +220,11 @@ class TelegramSource:
         scanned: Entry | None = None
         if not self.spec.encoding:
             path = self.spec.path
-            scan = Scan(path, lambda: parser_for(path), build_after=build_after)
+            scan = Scan(path, self._values, build_after=build_after, doubts=self._doubts)
             for scanned in scan.entries():
                 yield scanned
             if scan.finished:
+                self._doubts = scan.doubts
                 return
         last = 0 if scanned is None else scanned.rank
         for entry in self._events(build_after=max(build_after, last), resume=scanned):
@@ -277,6 +320,15 @@ class _AsUtf8:
         return self._text.read(size).encode("utf-8")
 
 
+def _decoded(entry: Entry) -> Any:
+    """The entry's message, decoded whole; None if it cannot be (a problem, or a message
+    `record` rejects as unreadable)."""
+    try:
+        return entry.decoded()
+    except UnsureError:
+        return None
+
+
 def _shown_id(chat: dict[str, Any]) -> Any:
     """The chat as every other output shows it: by its Bot API id (the export's own id only
     when the chat has none, which its messages' rejects then explain)."""
@@ -288,6 +340,16 @@ def _shown_id(chat: dict[str, Any]) -> Any:
 
 def _times(message: dict[str, Any]) -> dict[str, Any]:
     return {key: message[key] for key in ("date", "date_unixtime") if key in message}
+
+
+def _unix_and_readable(message: dict[str, Any]) -> tuple[int, bool]:
+    """`_unix` and `_readable_time` at once, without building a time for the usual
+    `date_unixtime` (ASCII digits: readable up to the last second of the year 9999)."""
+    unix = message.get("date_unixtime")
+    if unix.__class__ is str and unix.isascii() and unix.isdigit():
+        seconds = int(unix)
+        return seconds, seconds <= LAST_SECOND
+    return _unix(message), _readable_time(message)
 
 
 def _readable_time(message: dict[str, Any]) -> bool:

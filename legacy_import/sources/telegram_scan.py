@@ -13,13 +13,18 @@ msgspec refuses (it reads no form feed as whitespace, no lone surrogate, no 1e40
 else unexpected (the file stops being JSON, a byte out of place) ends the scan early with
 `finished` false: the caller walks on with ijson's events after the last rank scanned, so the
 reason a broken file gives stays word for word what it was.
+
+A message split from a stretch is not decoded by the scan: its entry holds its bytes, which
+the list decode has checked are JSON and the window that they hold no doubtful number, so
+msgspec and ijson read them alike. A worker that prepares every other batch decodes only its
+own messages, and a caller that reads a few keys decodes only those (`Entry.fields`).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,14 +77,70 @@ def _matters(prefix: str) -> bool:
 
 @dataclass(slots=True)
 class Entry:
-    """One message found while walking the file; `message` is None when it was skipped.
-    An entry with a `problem` ends the walk: the file is not valid JSON after `rank - 1`."""
+    """One message found while walking the file: decoded (`message`), or its JSON not decoded
+    yet (`raw`), or neither when it was skipped. An entry with a `problem` ends the walk: the
+    file is not valid JSON after `rank - 1`."""
 
     rank: int
     chat: dict[str, Any]
     message: dict[str, Any] | None
     size: int
     problem: str | None = None
+    raw: memoryview | None = None
+    values: Values | None = None
+
+    def decoded(self) -> Any:
+        """The message as ijson's walk reads it; None when it was skipped.
+
+        Raises `UnsureError` if the two parsers could read its bytes differently, which the
+        checks that split it rule out."""
+        if self.raw is not None:
+            assert self.values is not None
+            self.message = self.values.value(self.raw, doubtful=False)
+            self.raw = None
+        return self.message
+
+    def fields(self, keys: msgspec.json.Decoder[Any]) -> dict[str, Any] | None:
+        """The message with at least the keys that `keys` (`key_decoder`) reads, as they are
+        in it: those alone while its bytes are not decoded, else the whole message. None
+        when it was skipped, or when only `decoded` can tell."""
+        if self.raw is None:
+            return self.message
+        try:
+            return msgspec.to_builtins(keys.decode(self.raw))  # type: ignore[no-any-return]
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+
+
+def key_decoder(keys: Iterable[str]) -> msgspec.json.Decoder[Any]:
+    """A decoder that reads only these keys of a message, each as any JSON value, leaving out
+    the keys the message does not have (`Entry.fields`)."""
+    names = {f"key_{n}": key for n, key in enumerate(keys)}
+    fields = [(name, Any, msgspec.UNSET) for name in names]
+    struct = msgspec.defstruct("MessageKeys", fields, rename=names)
+    return msgspec.json.Decoder(struct)
+
+
+class Values:
+    """JSON values decoded as ijson's walk reads them: by msgspec where the two agree, by
+    ijson where they might not (a doubtful number, or anything msgspec refuses)."""
+
+    def __init__(self, parser: Callable[[], Any]) -> None:
+        """`parser` gives the ijson backend that decides doubtful values; it is asked for
+        only when one comes (choosing it reads the whole file, see `json_parsers`)."""
+        self._parser = parser
+
+    def value(self, raw: memoryview, *, doubtful: bool) -> Any:
+        if not doubtful:
+            try:
+                return VALUE.decode(raw)
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                pass
+        try:
+            items = self._parser().items(io.BytesIO(bytes(raw)), "", use_float=True)
+            return next(iter(items))
+        except (ijson.JSONError, UnicodeDecodeError, StopIteration):
+            raise UnsureError from None
 
 
 class Scan:
@@ -87,13 +148,21 @@ class Scan:
     the end of the file (`finished`) or up to rank `rank`, after which the caller walks on."""
 
     def __init__(
-        self, path: Path, parser: Callable[[], Any], *, build_after: int, chunk: int = CHUNK
+        self,
+        path: Path,
+        values: Values,
+        *,
+        build_after: int,
+        chunk: int = CHUNK,
+        doubts: list[int] | None = None,
     ) -> None:
-        """`parser` gives the ijson backend that decides doubtful values; it is asked for
-        only when one comes (choosing it reads the whole file, see `json_parsers`)."""
+        """`doubts`: the offsets of doubtful numbers an earlier scan of the file found
+        (`doubts` once it is `finished`), so this one need not search for them."""
         self._path = path
+        self._given_doubts = doubts
+        self.doubts: list[int] | None = None
         self._chunk = chunk
-        self._parser = parser
+        self._values = values
         self._build_after = build_after
         self.rank = 0
         self.finished = False
@@ -107,7 +176,7 @@ class Scan:
 
     def entries(self) -> Iterator[Entry]:
         with self._path.open("rb") as handle:
-            window = self._window = Window(handle, self._chunk)
+            window = self._window = Window(handle, self._chunk, self._given_doubts)
             try:
                 if window.peek() == -1:
                     return
@@ -115,6 +184,8 @@ class Scan:
                 self.finished = window.peek() == -1
             except UnsureError:
                 return
+            if self.finished:
+                self.doubts = window.all_doubts()
 
     def _value(self, prefix: str, *, top: bool = False) -> Iterator[Entry]:
         window = self._window
@@ -219,26 +290,37 @@ class Scan:
         else:
             return []
         run: list[Entry] = []
-        at = start
+        at, view, base = start, window.view, window.base
+        # What follows a message before the next one, up to its opening brace: where it
+        # does, the regular expression would stop right there.
+        following, gap = separator[1:], len(separator) - 2
         for item in items:
             end = at + len(item)
-            try:
-                value = self._value_of(window.view[at:end], window.long_digits(at, end))
-            except UnsureError:  # the run ends before it: read one by one, it says why
-                window.pos = at
-                return run
-            if data[at] == OPEN_MAP:
-                run.append(self._message(value, window.base + end))
-            found = BETWEEN.match(data, end)
-            at = found.end() if found else end
+            doubtful = window.doubtful(at, end)
+            if data[at] != OPEN_MAP or doubtful:
+                try:
+                    value = self._values.value(view[at:end], doubtful=doubtful)
+                except UnsureError:  # the run ends before it: read one by one, it says why
+                    window.pos = at
+                    return run
+                if data[at] == OPEN_MAP:
+                    run.append(self._message(value, base + end))
+            else:
+                run.append(self._message(None, base + end, view[at:end]))
+            if data.startswith(following, end):
+                at = end + gap
+            else:
+                found = BETWEEN.match(data, end)
+                at = found.end() if found else end
         window.pos = cut + 1
         return run
 
-    def _message(self, value: Any, end: int) -> Entry:
+    def _message(self, value: Any, end: int, raw: memoryview | None = None) -> Entry:
         size, self._ended_at = end - self._ended_at, end
         self.rank += 1
-        message = value if self.rank > self._build_after else None
-        return Entry(self.rank, self._chat, message, size)
+        if self.rank <= self._build_after:
+            return Entry(self.rank, self._chat, None, size)
+        return Entry(self.rank, self._chat, value, size, None, raw, self._values)
 
     def _decoded(self) -> Any:
         """The value at `pos`, taken: as msgspec reads it, or as ijson does where they might
@@ -247,21 +329,9 @@ class Scan:
         assert window is not None
         end = window.value_end()
         raw = window.view[window.pos : end]
-        doubtful = window.long_digits(window.pos, end)
+        doubtful = window.doubtful(window.pos, end)
         window.pos = end
-        return self._value_of(raw, doubtful)
-
-    def _value_of(self, raw: memoryview, doubtful: bool) -> Any:
-        if not doubtful:
-            try:
-                return VALUE.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-                pass
-        try:
-            items = self._parser().items(io.BytesIO(bytes(raw)), "", use_float=True)
-            return next(iter(items))
-        except (ijson.JSONError, UnicodeDecodeError, StopIteration):
-            raise UnsureError from None
+        return self._values.value(raw, doubtful=doubtful)
 
 
 def _separator_after(data: bytes, start: int, end: int) -> bytes | None:

@@ -4,9 +4,11 @@ the generic mapper rejects is never taken, so every reject keeps its reason."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import ijson
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,8 +16,10 @@ from legacy_import.mapping.builtin import builtin_layouts
 from legacy_import.mapping.mapper import RecordMapper
 from legacy_import.mapping.outcomes import Mapped
 from legacy_import.mapping.targets import targets
-from legacy_import.mapping.telegram_messages import QuickMessages
+from legacy_import.mapping.telegram_messages import MESSAGE_KEYS, QuickMessages
+from legacy_import.sources import telegram
 from legacy_import.sources.records import RawRecord
+from legacy_import.sources.telegram_scan import Entry, Values
 
 INT64 = 2**63 - 1
 ZONE = ZoneInfo("Europe/Moscow")
@@ -114,28 +118,62 @@ MAPPER, QUICK = _messages_mapper()
 COLUMNS = targets()["messages"].columns
 
 
-@given(message=st.one_of(PLAINISH, MESSAGE))
+def _only_its_keys(message: dict[str, Any], ascii_only: bool) -> dict[str, Any] | None:
+    """The message as a worker reads it from the export: its bytes, decoded for the keys the
+    quick mapping reads alone (None where only a whole decode can tell)."""
+    written = json.dumps(message, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    entry = Entry(1, {}, None, len(written), raw=memoryview(written), values=Values(lambda: ijson))
+    return entry.fields(MESSAGE_KEYS)
+
+
+@given(message=st.one_of(PLAINISH, MESSAGE), ascii_only=st.booleans())
 def test_a_message_mapped_quickly_is_the_row_the_generic_mapper_makes(
-    message: dict[str, Any],
+    message: dict[str, Any], ascii_only: bool
 ) -> None:
-    raw = RawRecord("messages", 1, "result.json chat 1 message 1", message, 100)
-    quick = QUICK.row(raw)
+    chat = message["chat"]
+    whole = {key: value for key, value in message.items() if key != "chat"}
+    quick = QUICK.row(whole, chat)
+    keys = _only_its_keys(whole, ascii_only)
+    if keys is not None:
+        assert QUICK.row(keys, chat) == quick
     if quick is None:
         return
-    generic = MAPPER.map(raw)
+    generic = MAPPER.map(RawRecord("messages", 1, "result.json chat 1 message 1", message, 100))
     assert isinstance(generic, Mapped), generic
     assert quick == tuple(generic.values[column] for column in COLUMNS)
 
 
-def test_a_plain_message_is_mapped_quickly() -> None:
+def test_a_plain_message_is_mapped_quickly_from_its_keys_alone() -> None:
     message = {
-        "chat": {"id": 5, "type": "private_supergroup"},
         "id": 7,
         "type": "message",
         "date_unixtime": "1617041071",
         "from_id": "user42",
         "text": ["a", {"type": "bold", "text": "b"}],
+        "text_entities": [{"type": "plain", "text": "a"}, {"type": "bold", "text": "b"}],
+        "photo": "(File not included.)",
     }
-    row = QUICK.row(RawRecord("messages", 1, "here", message, 100))
+    keys = _only_its_keys(message, ascii_only=False)
+    assert keys is not None
+    assert "text_entities" not in keys
+    row = QUICK.row(keys, {"id": 5, "type": "private_supergroup"})
     assert row is not None
-    assert row[:6] == (42, -(10**12) - 5, 7, None, "ab", "text")
+    assert row[:6] == (42, -(10**12) - 5, 7, None, "ab", "photo")
+
+
+@given(
+    unix=st.one_of(
+        st.integers(0, 10**13).map(str),
+        st.integers(253402300790, 253402300810).map(str),
+        st.integers(-(10**13), 10**13),
+        st.sampled_from(["", "٣", "1.5", "-5", " 7", None, True, 2.5]),
+    )
+)
+def test_an_authors_time_read_quickly_is_the_time_the_rules_read(unix: Any) -> None:
+    """The authors' pass reads `date_unixtime` without building a time: the same seconds,
+    and readable exactly when the rules can read it."""
+    message = {"date_unixtime": unix, "date": "2021-03-29T18:04:31"}
+    assert telegram._unix_and_readable(message) == (
+        telegram._unix(message),
+        telegram._readable_time(message),
+    )

@@ -1,6 +1,7 @@
 """Property: the scan that reads a Telegram export (msgspec, legacy_import.sources.telegram_scan)
 gives the records ijson's event walk gives, for any export: hostile strings (NUL, escapes, lone
-surrogates), integers beyond 64 bits, odd whitespace, odd chat headers, and files cut anywhere.
+surrogates), integers beyond 64 bits, floats beyond their range, odd whitespace, odd chat
+headers, and files cut anywhere.
 
 The event walk is the one `--encoding utf-8` takes (the file is read as text and parsed from
 its UTF-8 bytes, event by event), so both sides are the tool as an operator runs it.
@@ -29,7 +30,16 @@ NUMBER = st.one_of(
     st.integers(max_value=-(2**63) + 3, min_value=-(2**63) - 3),
     st.floats(allow_nan=False, allow_infinity=False),
 )
-SCALAR = st.one_of(st.none(), st.booleans(), NUMBER, TEXT)
+# Numbers written as they are, in place of these strings: out of a float's range (both parsers
+# refuse them), or in range though written with a long exponent or many digits.
+WRITTEN_AS_IS = {
+    "=big-exponent=": "1e400",
+    "=big-signed-exponent=": "-2E+308",
+    "=tiny=": "1e-400",
+    "=long-mantissa=": "0.0000000000000000000001",
+    "=in-range=": "1.5e300",
+}
+SCALAR = st.one_of(st.none(), st.booleans(), NUMBER, TEXT, st.sampled_from(list(WRITTEN_AS_IS)))
 JSON = st.recursive(
     SCALAR,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
@@ -78,6 +88,8 @@ def exports(draw: st.DrawFn) -> bytes:
         indent=draw(st.sampled_from([None, 1])),
         separators=draw(st.sampled_from([(", ", ": "), (",", ":"), (",\f", ":\t")])),
     )
+    for marker, number in WRITTEN_AS_IS.items():
+        text = text.replace(json.dumps(marker), number)
     written = text.encode("utf-8", "surrogatepass" if not ascii_only else "strict")
     if draw(st.booleans()):
         written = written[: draw(st.integers(0, len(written)))]

@@ -14,7 +14,7 @@ import pytest
 
 from legacy_import.sources.base import SourceSpec
 from legacy_import.sources.telegram import TelegramSource
-from legacy_import.sources.telegram_scan import Scan
+from legacy_import.sources.telegram_scan import Scan, Values
 
 CHAT = {"name": "Дом 😀", "type": "personal_chat", "id": 1}
 MESSAGES = [
@@ -30,8 +30,8 @@ def test_a_value_cut_by_the_window_is_read_whole(tmp_path: Path) -> None:
         written = json.dumps({**CHAT, "messages": MESSAGES}, ensure_ascii=False, indent=indent)
         path.write_text(written, encoding="utf-8")
         for chunk in range(1, len(written.encode()) + 1):
-            scan = Scan(path, lambda: ijson, build_after=0, chunk=chunk)
-            found = [(entry.chat, entry.message) for entry in scan.entries()]
+            scan = Scan(path, Values(lambda: ijson), build_after=0, chunk=chunk)
+            found = [(entry.chat, entry.decoded()) for entry in scan.entries()]
             assert scan.finished, chunk
             assert found == [(CHAT, message) for message in MESSAGES], chunk
 
@@ -48,22 +48,29 @@ ODD_MESSAGES[25]["tiny"] = 1e-400
 ODD_MESSAGES[30]["long"] = 2**62
 
 
+# Numbers the C parser refuses, so the event walk stops at the message holding one, and says
+# why: an integer beyond 64 bits, and floats beyond their range (which msgspec skips over).
+STOPPERS = {"none": None, "integer": "1180591620717411303424", "float": "1e400", "e+": "2E+308"}
+
+
 @pytest.mark.parametrize("indent", [None, 1, 4])
-@pytest.mark.parametrize("big", [False, True])
+@pytest.mark.parametrize("stopper", list(STOPPERS))
 def test_runs_of_messages_split_in_one_call_give_what_the_event_walk_gives(
-    tmp_path: Path, indent: int | None, big: bool
+    tmp_path: Path, indent: int | None, stopper: str
 ) -> None:
     """Messages are split a stretch at a time at the separator the first two had: nested
     objects written the same way, items that are no messages and numbers only ijson reads
     change nothing, and a stretch that does not split is read one message at a time."""
     messages = [dict(item) if isinstance(item, dict) else item for item in ODD_MESSAGES]
+    big = STOPPERS[stopper] is not None
     if big:
-        messages[20]["big"] = 2**70  # the C parser stops there, and the event walk says why
+        messages[20]["extra"] = {"deep": ["=stopper="]}
     path = tmp_path / "result.json"
     chats = [{**CHAT, "id": 1 + k, "messages": messages} for k in range(3)]
-    path.write_text(json.dumps({"chats": {"list": chats}}, indent=indent), encoding="utf-8")
-    scan = Scan(path, lambda: ijson, build_after=0)
-    scanned = [(entry.rank, entry.chat, entry.message) for entry in scan.entries()]
+    written = json.dumps({"chats": {"list": chats}}, indent=indent)
+    path.write_text(written.replace('"=stopper="', STOPPERS[stopper] or ""), encoding="utf-8")
+    scan = Scan(path, Values(lambda: ijson), build_after=0)
+    scanned = [(entry.rank, entry.chat, entry.decoded()) for entry in scan.entries()]
     events = list(TelegramSource(SourceSpec("telegram", path, "utf-8")).read("messages", after=0))
     expected = [
         (raw.position, {k: v for k, v in raw.data.items() if k != "chat"}, raw.data["chat"])

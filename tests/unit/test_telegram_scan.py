@@ -12,6 +12,7 @@ from typing import Any
 import ijson
 import pytest
 
+from legacy_import.errors import SourceError
 from legacy_import.sources.base import SourceSpec
 from legacy_import.sources.telegram import TelegramSource
 from legacy_import.sources.telegram_scan import Scan, Values
@@ -81,3 +82,17 @@ def test_runs_of_messages_split_in_one_call_give_what_the_event_walk_gives(
     if big:
         expected = expected[: len([item for item in messages[:20] if isinstance(item, dict)])]
     assert [(rank, message, chat) for rank, chat, message in scanned] == expected
+
+
+@pytest.mark.parametrize("at", [0, 65535, 65536, 65537, (1 << 20) - 1, 1 << 20])
+def test_a_file_that_is_not_utf8_is_refused_with_the_offset_of_its_first_bad_character(
+    tmp_path: Path, at: int
+) -> None:
+    """The check decodes the file a piece at a time: a character cut by a piece's edge is
+    read whole, and the byte named is the first of the character that does not decode."""
+    written = bytearray(b" " * at + "ёж".encode())
+    written[at + 1] = ord("x")  # a lead byte followed by ASCII
+    path = tmp_path / "result.json"
+    path.write_bytes(bytes(written))
+    with pytest.raises(SourceError, match=rf"not UTF-8 \(byte 0xd1 at offset {at:,}\)"):
+        TelegramSource(SourceSpec("telegram", path, None)).parts()

@@ -10,6 +10,7 @@ reference is then one pass in C over a column, and the rows to write are one `zi
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from itertools import compress
 from typing import Any
 
@@ -19,6 +20,11 @@ from legacy_import.prepare.batches import Batch
 NEW = ""
 EXISTING = "existing"
 REMEMBERED = "existing, remembered"
+
+
+def _as_time(value: Any) -> Any:
+    """A time a preparer left as Unix seconds (`mapping.telegram_messages`), as a datetime."""
+    return datetime.fromtimestamp(value, UTC) if value.__class__ is int else value
 
 
 class Plan:
@@ -32,6 +38,9 @@ class Plan:
             if count
             else [[] for _ in self.columns]
         )
+        for index, column in enumerate(self.columns):
+            if count and target.conversions[column] == "timestamp":
+                self.values[index] = [_as_time(value) for value in self.values[index]]
         self.legacy_ids = batch.legacy_ids
         self.positions = batch.positions
         self.locations = batch.locations

@@ -55,8 +55,6 @@ EXPORT_FILE = "result.json"
 # The keys the authors' pass reads of each message, and those `message_type` reads.
 AUTHOR_KEYS = key_decoder(("from_id", "actor_id", "from", "actor", "date", "date_unixtime"))
 TYPE_KEYS = key_decoder(("type", "action", "media_type", *(key for key, _ in telegram.MEDIA_KEYS)))
-# 9999-12-31T23:59:59Z, the last second `datetime` holds.
-LAST_SECOND = 253402300799
 # Said of a message whose bytes the scan split but no parser reads alike (the scan's checks
 # rule this out; should one slip through, the message is rejected, not lost).
 UNREADABLE = "the message is JSON that msgspec and ijson could read differently"
@@ -355,7 +353,7 @@ def _unix_and_readable(message: dict[str, Any]) -> tuple[int, bool]:
     unix = message.get("date_unixtime")
     if unix.__class__ is str and unix.isascii() and unix.isdigit():
         seconds = int(unix)
-        return seconds, seconds <= LAST_SECOND
+        return seconds, seconds <= telegram.LAST_UNIX_SECOND
     return _unix(message), _readable_time(message)
 
 

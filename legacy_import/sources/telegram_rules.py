@@ -30,6 +30,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 CHANNEL_ID_OFFSET = 10**12
+# 9999-12-31T23:59:59Z, the last second a `datetime` holds: a later `date_unixtime` is no time.
+LAST_UNIX_SECOND = 253402300799
 
 
 def _as_is(chat: int) -> int:

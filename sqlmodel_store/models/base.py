@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from annotated_types import Interval, MaxLen
 from pydantic import AfterValidator, AllowInfNan, model_validator
-from sqlalchemy import MetaData, false, func, text, true
-from sqlalchemy.orm import registry
+from sqlalchemy import MetaData, event, false, func, text, true
+from sqlalchemy.orm import Mapper, registry
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import finish_init, init_pydantic_private_attrs
 
 from sqlmodel_store.types import UTCDateTime, as_utc
 
@@ -137,6 +139,28 @@ class StoreSchema(SQLModel):
     that fails them, or holds containers, is searched field by field for the reason.
     """
 
+    if not TYPE_CHECKING:  # type checkers keep SQLModel's signatures
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            # SQLModel's __new__ presets pydantic's slots, for the table instances SQLAlchemy
+            # loads without __init__. A schema's validation sets every one of them, as for
+            # any pydantic model; only an instance made by __new__ alone now lacks them.
+            return object.__new__(cls)
+
+        def __init__(self, /, **data: Any) -> None:
+            # What SQLModel's __init__ does for a model without a table, minus the copies of
+            # the instance's __dict__ before and after validating into it (only table models
+            # need them): with those, building a MessageCreate cost twice its validation.
+            # What the instance held before is still kept. `self` is positional-only, so a
+            # field may be called `self`, as SQLModel allows.
+            if not finish_init.get():
+                init_pydantic_private_attrs(self)  # as SQLModel's __new__ leaves it
+                return
+            held = self.__dict__
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
+            if held:
+                object.__setattr__(self, "__dict__", held | self.__dict__)
+
     @model_validator(mode="before")
     @classmethod
     def _storable_text(cls, data: Any) -> Any:
@@ -157,3 +181,13 @@ class StoreSchema(SQLModel):
             if problem:
                 raise ValueError(f"{name} {problem}")
         return data
+
+
+@event.listens_for(StoreSchema, "instrument_class", propagate=True)
+def _tables_are_built_by_sqlmodel(_mapper: Mapper[Any], table: type[Any]) -> None:
+    """A table model keeps SQLModel's own `__new__` and `__init__`, which SQLAlchemy's
+    instrumentation needs; the event comes before SQLAlchemy wraps `__init__`, so its
+    wrapper calls SQLModel's. Methods a table model or its bases define are left alone."""
+    for name in ("__new__", "__init__"):
+        if inspect.getattr_static(table, name) is vars(StoreSchema)[name]:
+            type.__setattr__(table, name, vars(SQLModel)[name])

@@ -93,15 +93,17 @@ class Repository(Generic[TableT, CreateT, UpdateT, KeyT]):
 
         A mapping is validated into one scratch instance reused for every row: a new schema
         instance per row (model_validate) cost as much again as the validation itself. A
-        Create instance was validated when it was built.
+        Create instance was validated when it was built, and its own fields go as they are,
+        without a copy: the rows are only read.
         """
         scratch = self.create_schema.model_construct()
         validate = self.create_schema.__pydantic_validator__.validate_python
         rows: list[dict[str, Any]] = []
         for item in items:
-            if not isinstance(item, self.create_schema):
-                item = validate(item, self_instance=scratch)
-            rows.append(dict(vars(item)))
+            if isinstance(item, self.create_schema):
+                rows.append(vars(item))
+            else:
+                rows.append(dict(vars(validate(item, self_instance=scratch))))
         return rows
 
     async def _add_as_arrays(

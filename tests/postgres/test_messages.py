@@ -132,6 +132,35 @@ async def test_add_many_returns_the_new_ids_in_input_order(store: Store) -> None
     assert [(r.message_id, r.message_type) for r in rows if r] == [(9, "photo"), (2, "text")]
 
 
+async def test_add_many_stores_built_messages_exactly_and_leaves_them_as_given(
+    store: Store,
+) -> None:
+    user_id = await author(store)
+    tokyo = timezone(timedelta(hours=9))
+    given = [
+        MessageCreate(
+            user_id=user_id,
+            chat_id=SUPERGROUP,
+            message_id=n,
+            reply_to_message_id=n - 1 if n > 1 else None,
+            text=["nya 🐈‍⬛", "مرحبا", None][n % 3],
+            message_type=["text", "photo", "service:pin"][n % 3],
+            language=["ru", None][n % 2],
+            timestamp=datetime(2025, 1, 2, 12, 0, n, 123456, tzinfo=tokyo),
+        )
+        for n in range(1, 7)
+    ]
+    before = [m.model_dump() for m in given]
+    async with store.unit_of_work() as uow:
+        ids = await uow.messages.add_many(given)
+        await uow.commit()
+    assert [m.model_dump() for m in given] == before
+    async with store.unit_of_work() as uow:
+        stored = [await uow.messages.get(row_id) for row_id in ids]
+    assert [m.model_dump(exclude={"id"}) for m in stored if m] == before
+    assert all(m.timestamp.tzinfo == UTC for m in stored if m)
+
+
 async def test_add_many_validates_mappings_before_sending_any(store: Store) -> None:
     user_id = await author(store)
     good = message(user_id, 1).model_dump()

@@ -294,9 +294,11 @@ class Scan:
         # What follows a message before the next one, up to its opening brace: where it
         # does, the regular expression would stop right there.
         following, gap = separator[1:], len(separator) - 2
+        # Most stretches hold no doubtful number: then no message of theirs does either.
+        doubts = window.doubtful(start, cut + 1)
         for item in items:
             end = at + len(item)
-            doubtful = window.doubtful(at, end)
+            doubtful = doubts and window.doubtful(at, end)
             if data[at] != OPEN_MAP or doubtful:
                 try:
                     value = self._values.value(view[at:end], doubtful=doubtful)

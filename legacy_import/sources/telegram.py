@@ -25,6 +25,7 @@ from datetime import UTC
 from typing import IO, Any
 
 import ijson
+import msgspec
 
 from legacy_import.errors import SourceError
 from legacy_import.sources import telegram_rules as telegram
@@ -99,7 +100,7 @@ class TelegramSource:
         """What the operator should know: exports before 2022 hold only local times. Every
         export is called result.json, so the note names this one by its path."""
         for entry in self._walk(build_after=0):
-            message = entry.fields(AUTHOR_KEYS) or _decoded(entry)
+            message = _keys_of(entry, AUTHOR_KEYS)
             if message is not None and "date_unixtime" not in message:
                 return [
                     f"{self.spec.path} has no date_unixtime (exported before 2022): its dates "
@@ -133,7 +134,7 @@ class TelegramSource:
         try:
             message = entry.decoded()
         except UnsureError:
-            where = f"{self.location(entry.chat)}{entry.rank} of the file"
+            where = f"{self._name} message {entry.rank} of the file"
             return RawRecord("messages", entry.rank, where, {}, entry.size, UNREADABLE)
         # A message read is this record's alone: the chat joins it in place (last, as in a
         # copy), unless the message has a key of that name.
@@ -157,7 +158,7 @@ class TelegramSource:
         """Each chat with its Bot API id and its count of entries per message type."""
         found: list[dict[str, Any]] = []
         for entry in self._walk(build_after=0):
-            message = entry.fields(TYPE_KEYS) or _decoded(entry)
+            message = _keys_of(entry, TYPE_KEYS)
             if message is None:
                 continue
             if not found or found[-1]["chat"] is not entry.chat:
@@ -171,7 +172,7 @@ class TelegramSource:
         authors: dict[int, _Author] = {}
         ids: dict[str, int] = {}  # from_id text → author id: a few thousand, met a million times
         for entry in self._walk(build_after=0):
-            message = entry.fields(AUTHOR_KEYS) or _decoded(entry)
+            message = _keys_of(entry, AUTHOR_KEYS)
             if message is None:  # nothing is skipped here: this is where a broken file ends
                 break
             given = message.get("from_id")
@@ -325,9 +326,13 @@ class _AsUtf8:
         return self._text.read(size).encode("utf-8")
 
 
-def _decoded(entry: Entry) -> Any:
-    """The entry's message, decoded whole; None if it cannot be (a problem, or a message
-    `record` rejects as unreadable)."""
+def _keys_of(entry: Entry, keys: msgspec.json.Decoder[Any]) -> Any:
+    """The entry's message with at least these keys (`Entry.fields`), decoded whole where
+    only that can tell; None if it cannot be (a problem, or a message `record` rejects as
+    unreadable)."""
+    found = entry.fields(keys)
+    if found is not None:
+        return found
     try:
         return entry.decoded()
     except UnsureError:
